@@ -1,0 +1,161 @@
+/** From argv to a validated command: every bad flag is rejected before a socket opens. */
+import { UsageError } from "../errors.ts";
+import { type HostPort, parseHostPort, parseListenAddress, parsePort } from "../net/address.ts";
+import { parseDuration } from "./duration.ts";
+import { type FlagSpec, type ParsedFlags, parseFlags } from "./flags.ts";
+
+/** How a command reports on stderr. */
+export interface ReportOptions {
+  verbose: boolean;
+  json: boolean;
+}
+
+/** What serve does with each client. */
+export type ServeMode =
+  | { kind: "stdio" }
+  | { kind: "echo" }
+  | { kind: "sink" }
+  | { kind: "reply"; text: string };
+
+/** A validated `serve` command line. */
+export interface ServeCommand extends ReportOptions {
+  command: "serve";
+  hostname?: string;
+  port: number;
+  mode: ServeMode;
+  keepOpen: boolean;
+  idleTimeoutMs?: number;
+}
+
+/** A validated `connect` command line. */
+export interface ConnectCommand extends ReportOptions {
+  command: "connect";
+  target: HostPort;
+  send?: string;
+  timeoutMs?: number;
+  idleTimeoutMs?: number;
+}
+
+/** Anything main.ts can be asked to do. */
+export type Command =
+  | { command: "help"; topic?: string }
+  | { command: "version" }
+  | ServeCommand
+  | ConnectCommand;
+
+const COMMON: FlagSpec = {
+  boolean: ["verbose", "json", "help"],
+  string: ["timeout", "idle-timeout"],
+  alias: { v: "verbose", h: "help" },
+};
+
+const SPECS: Record<string, FlagSpec> = {
+  serve: {
+    boolean: [...COMMON.boolean, "echo", "sink", "keep-open"],
+    string: [...COMMON.string, "reply"],
+    alias: { ...COMMON.alias, k: "keep-open" },
+  },
+  connect: {
+    boolean: COMMON.boolean,
+    string: [...COMMON.string, "send"],
+    alias: COMMON.alias,
+  },
+};
+
+/** The commands tcpkit knows. */
+export const COMMANDS = Object.keys(SPECS);
+
+/**
+ * Parses the whole command line.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandLine } from "./args.ts";
+ * parseCommandLine(["connect", "localhost", "80"]);
+ * ```
+ * @throws {UsageError} for anything a person typed wrong
+ */
+export function parseCommandLine(argv: string[]): Command {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError("Missing command: expected serve or connect");
+  if (first === "-h" || first === "--help" || first === "help") {
+    return { command: "help", topic: first === "help" ? rest[0] : undefined };
+  }
+  if (first === "-V" || first === "--version" || first === "version") return { command: "version" };
+  const spec = SPECS[first];
+  if (!spec) {
+    const what = first.startsWith("-") ? "option" : "command";
+    throw new UsageError(`Unknown ${what} "${first}": expected ${COMMANDS.join(" or ")}`);
+  }
+  const flags = parseFlags(rest, spec, first);
+  if (flags.booleans.has("help")) return { command: "help", topic: first };
+  const report = { verbose: flags.booleans.has("verbose"), json: flags.booleans.has("json") };
+  try {
+    return first === "serve" ? toServe(flags, report) : toConnect(flags, report);
+  } catch (e) {
+    // Point the usage hint at this command's help.
+    if (e instanceof UsageError && e.command === undefined) throw new UsageError(e.message, first);
+    throw e;
+  }
+}
+
+function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {
+  const [address, ...extra] = flags.positionals;
+  if (address === undefined) {
+    throw new UsageError("Missing port: expected serve [HOST:]PORT", "serve");
+  }
+  rejectExtra(extra, "serve");
+  if (flags.strings.has("timeout")) {
+    throw new UsageError(
+      `Option "--timeout" is for connect; serve takes "--idle-timeout"`,
+      "serve",
+    );
+  }
+  const modes: ServeMode[] = [];
+  if (flags.booleans.has("echo")) modes.push({ kind: "echo" });
+  if (flags.booleans.has("sink")) modes.push({ kind: "sink" });
+  const reply = flags.strings.get("reply");
+  if (reply !== undefined) modes.push({ kind: "reply", text: reply });
+  if (modes.length > 1) {
+    const names = modes.map((m) => `--${m.kind}`).join(" and ");
+    throw new UsageError(`Conflicting modes ${names}: choose one`, "serve");
+  }
+  return {
+    command: "serve",
+    ...parseListenAddress(address),
+    mode: modes[0] ?? { kind: "stdio" },
+    keepOpen: flags.booleans.has("keep-open"),
+    idleTimeoutMs: optionalDuration(flags, "idle-timeout"),
+    ...report,
+  };
+}
+
+function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
+  const [first, second, ...extra] = flags.positionals;
+  if (first === undefined) {
+    throw new UsageError("Missing target: expected connect HOST:PORT or HOST PORT", "connect");
+  }
+  rejectExtra(extra, "connect");
+  const target = second === undefined
+    ? parseHostPort(first)
+    : { hostname: first.replace(/^\[(.*)\]$/, "$1"), port: parsePort(second) };
+  return {
+    command: "connect",
+    target,
+    send: flags.strings.get("send"),
+    timeoutMs: optionalDuration(flags, "timeout"),
+    idleTimeoutMs: optionalDuration(flags, "idle-timeout"),
+    ...report,
+  };
+}
+
+function optionalDuration(flags: ParsedFlags, name: string): number | undefined {
+  const raw = flags.strings.get(name);
+  return raw === undefined ? undefined : parseDuration(raw, `--${name}`);
+}
+
+function rejectExtra(extra: string[], command: string): void {
+  if (extra.length > 0) {
+    throw new UsageError(`Unexpected argument "${extra[0]}"`, command);
+  }
+}

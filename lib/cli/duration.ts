@@ -1,0 +1,36 @@
+/** Durations on the command line (`500ms`, `2s`, `1m`, a bare number of seconds) and in reports. */
+import { UsageError } from "../errors.ts";
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
+
+/**
+ * Parses a duration into milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { parseDuration } from "./duration.ts";
+ * parseDuration("500ms"); // 500
+ * parseDuration("2"); // 2000
+ * ```
+ * @throws {UsageError} when the text is not a positive duration
+ */
+export function parseDuration(raw: string, option = "duration"): number {
+  const match = DURATION.exec(raw.trim());
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? "s"] : NaN;
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new UsageError(
+      `Invalid ${option} "${raw}": expected a positive duration such as 500ms, 2s, 1m or 3`,
+    );
+  }
+  return ms;
+}
+
+/** Formats milliseconds for people: `0.42 ms`, `12 ms`, `1.50 s`, `2m 05s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
+}

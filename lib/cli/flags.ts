@@ -1,0 +1,82 @@
+/** A typed wrapper over @std/cli's parseArgs that rejects unknown options. */
+import { parseArgs } from "@std/cli/parse-args";
+import { UsageError } from "../errors.ts";
+
+/** Which options a command takes; long names, with one-letter aliases. */
+export interface FlagSpec {
+  boolean: readonly string[];
+  string: readonly string[];
+  /** String options that may repeat; their values are collected in order. */
+  collect?: readonly string[];
+  alias?: Readonly<Record<string, string>>;
+}
+
+/** The parsed command line of one command. */
+export interface ParsedFlags {
+  positionals: string[];
+  booleans: Set<string>;
+  strings: Map<string, string>;
+  lists: Map<string, string[]>;
+}
+
+/**
+ * Parses `args` against `spec`.
+ *
+ * @throws {UsageError} on an unknown option or an option without its value
+ */
+export function parseFlags(args: string[], spec: FlagSpec, command: string): ParsedFlags {
+  const known = new Set([
+    ...spec.boolean,
+    ...spec.string,
+    ...(spec.collect ?? []),
+    ...Object.keys(spec.alias ?? {}),
+  ]);
+  const valued = new Set([...spec.string, ...(spec.collect ?? [])]);
+  for (const [short, long] of Object.entries(spec.alias ?? {})) {
+    if (valued.has(long)) valued.add(short);
+  }
+  checkValues(args, valued, command);
+  // deno-lint-ignore no-explicit-any
+  const parsed: Record<string, any> = parseArgs(args, {
+    boolean: [...spec.boolean],
+    string: [...spec.string, ...(spec.collect ?? [])],
+    collect: [...(spec.collect ?? [])],
+    alias: { ...spec.alias },
+    "--": true,
+    unknown: (arg: string, key?: string) => {
+      if (key === undefined || known.has(key)) return true;
+      throw new UsageError(`Unknown option "${arg.split("=")[0]}" for "${command}"`, command);
+    },
+  });
+  const result: ParsedFlags = {
+    positionals: [...parsed._, ...(parsed["--"] ?? [])].map(String),
+    booleans: new Set(spec.boolean.filter((name) => parsed[name] === true)),
+    strings: new Map(),
+    lists: new Map(),
+  };
+  for (const name of spec.string) {
+    const value = parsed[name];
+    if (typeof value === "string") result.strings.set(name, value);
+    else if (Array.isArray(value)) result.strings.set(name, String(value.at(-1)));
+  }
+  for (const name of spec.collect ?? []) {
+    const value = parsed[name];
+    if (Array.isArray(value) && value.length > 0) result.lists.set(name, value.map(String));
+  }
+  return result;
+}
+
+/** parseArgs turns `--reply` with no value into ""; a user meant to give one. */
+function checkValues(args: string[], valued: Set<string>, command: string): void {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return;
+    const name = arg.replace(/^--?/, "");
+    if (arg.startsWith("-") && !arg.includes("=") && valued.has(name)) {
+      if (i + 1 >= args.length) {
+        throw new UsageError(`Option "${arg}" needs a value`, command);
+      }
+      i++;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/** Help texts for people: the overview and one page a command. */
+
+/** The overview shown by `tcpkit --help`. */
+export const MAIN_HELP = `tcpkit: a TCP swiss-army knife
+
+Usage:
+  tcpkit serve   [HOST:]PORT [--echo | --sink | --reply TEXT] [-k] [options]
+  tcpkit connect HOST:PORT | HOST PORT [--send TEXT] [options]
+  tcpkit --help | --version          tcpkit COMMAND --help
+
+Commands:
+  serve     listen for TCP clients: print what they send, send them stdin, or echo,
+            discard (with a throughput report) or answer once
+  connect   connect to a TCP server, send stdin (or --send TEXT), half-close,
+            then print everything the server sends until it closes
+
+Common options:
+  -v, --verbose              report connections, byte counts, durations and rates on stderr
+      --json                 report on stderr as JSON Lines instead of text
+      --timeout DURATION     give up connecting after DURATION (connect)
+      --idle-timeout DURATION
+                             end a connection when no byte moved either way for DURATION
+  -h, --help                 show help
+
+DURATION is 500ms, 2s, 1m or a bare number of seconds.
+
+Examples:
+  tcpkit serve 9000                          one client: its bytes to stdout, stdin to it
+  tcpkit serve 127.0.0.1:0 --echo -k         echo server on a free port, many clients
+  tcpkit connect example.org 80 --send $'HEAD / HTTP/1.0\\r\\n\\r\\n'
+  tar c dir | tcpkit connect 10.0.0.2:9000   send a stream, then read the reply
+
+Exit codes: 0 success, 1 network failure, 2 usage error, 3 name not resolved,
+4 timeout, 130 interrupted.
+`;
+
+/** Help for each command, shown by `tcpkit COMMAND --help`. */
+export const COMMAND_HELP: Record<string, string> = {
+  serve: `Usage: tcpkit serve [HOST:]PORT [--echo | --sink | --reply TEXT] [-k] [options]
+
+Listen on PORT (0 picks a free port) of HOST, or of every interface (IPv4 and
+IPv6) when HOST is left out. The address really bound is announced on stderr:
+  tcpkit: listening on 127.0.0.1:43567
+
+Modes (one at most):
+  (default)           write what the client sends to stdout; send stdin to the
+                      client (to every connected client with -k); stdin's end
+                      half-closes the connection
+      --echo          send back everything received
+      --sink          discard everything received; report bytes and rate
+      --reply TEXT    wait for the client's first data, show it with the client's
+                      address on stdout, answer TEXT and close
+
+Options:
+  -k, --keep-open     keep accepting and serve clients concurrently; without it,
+                      serve one client and exit
+      --idle-timeout DURATION
+                      end a connection after DURATION with no byte either way
+  -v, --verbose       report each connection and its byte counts on stderr
+      --json          report on stderr as JSON Lines
+
+SIGINT or SIGTERM stops accepting, closes every connection, prints a summary
+and exits 0.
+
+Examples:
+  tcpkit serve 9000 > received.bin           receive one upload
+  tcpkit serve 127.0.0.1:0 --echo -k         an echo server on a free port
+  tcpkit serve 9000 --sink -k                measure what clients can send
+  tcpkit serve 8888 --reply 'the server has received data'
+`,
+  connect: `Usage: tcpkit connect HOST:PORT [--send TEXT] [options]
+       tcpkit connect HOST PORT [--send TEXT] [options]
+
+Connect to HOST:PORT (a name, IPv4, or IPv6 in brackets: [::1]:9090). Send stdin,
+or exactly the bytes of TEXT with --send; at their end, half-close (shut down our
+sending side), then print everything the server sends until it closes. When the
+server closes first, tcpkit exits once the received data is written.
+
+Options:
+      --send TEXT     send TEXT instead of stdin
+      --timeout DURATION
+                      give up connecting after DURATION (exit 4)
+      --idle-timeout DURATION
+                      give up after DURATION with no byte either way (exit 4)
+  -v, --verbose       report where we connected, how fast, and the byte counts
+      --json          report on stderr as JSON Lines
+
+Examples:
+  tcpkit connect 127.0.0.1:9000 < file.bin
+  tcpkit connect localhost 8888 --send Hello
+  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | tcpkit connect example.org:80 -v
+  tcpkit connect [::1]:9090 --timeout 2s
+`,
+};

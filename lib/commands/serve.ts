@@ -1,0 +1,403 @@
+/** `tcpkit serve`: listen, accept, and serve each client in the chosen mode. */
+import type { ServeCommand } from "../cli/args.ts";
+import { formatDuration } from "../cli/duration.ts";
+import { ExitCode, TcpkitError } from "../errors.ts";
+import { Broadcast, type Subscriber } from "../io/broadcast.ts";
+import {
+  type ChunkSink,
+  type ChunkSource,
+  connSink,
+  discardSink,
+  readerSource,
+} from "../io/chunks.ts";
+import { escapeBytes } from "../io/escape.ts";
+import { idleTimer } from "../io/idle.ts";
+import { pump, PumpError } from "../io/pump.ts";
+import { serialSink } from "../io/serial.ts";
+import { formatNetAddr } from "../net/address.ts";
+import { isClosedLocally, isPeerGone, netError, reasonOf } from "../net/errors.ts";
+import { listen } from "../net/listen.ts";
+import { formatBytes, type Reporter, Traffic } from "../report.ts";
+import { outputError } from "./output.ts";
+
+/** The streams serve works on: main.ts passes stdin and stdout, tests pass in-memory ones. */
+export interface ServeIO {
+  /** Stdin, for the default mode; read only once a client is connected. */
+  input: ChunkSource;
+  output: ChunkSink;
+  reporter: Reporter;
+  /** Aborted on SIGINT or SIGTERM: stop accepting, close everything, summarise, exit 0. */
+  signal?: AbortSignal;
+  /** Told the real address once listening (tests use it to find port 0's choice). */
+  onListening?: (address: string, port: number) => void;
+}
+
+/** After answering with `--reply`, how long to read what the client still sends before closing. */
+export const REPLY_DRAIN_MS = 2000;
+/** How long shutdown waits for connections to finish closing before it summarises. */
+const SHUTDOWN_GRACE_MS = 1000;
+/** The longest pause between accept attempts when descriptors run out. */
+const MAX_ACCEPT_BACKOFF_MS = 1000;
+
+/** One client connection being served. */
+interface Session {
+  conn: Deno.TcpConn;
+  peer: string;
+  traffic: Traffic;
+  /** Closes the connection from our side (idle timeout, shutdown). */
+  close(): void;
+  /** Resolves once we have closed the connection. */
+  closed: Promise<void>;
+}
+
+/**
+ * Runs serve until its one client is done, or with `-k` until the signal aborts.
+ *
+ * @returns the exit code
+ * @throws {TcpkitError} when listening fails, or (without -k) when the client's connection fails
+ */
+export async function serve(command: ServeCommand, io: ServeIO): Promise<number> {
+  const listening = listen(command.hostname, command.port);
+  const { reporter } = io;
+  reporter.event(
+    "listening",
+    { address: listening.address, port: listening.port },
+    `listening on ${listening.address}${listening.scope ? ` ${listening.scope}` : ""}`,
+    true,
+  );
+  io.onListening?.(listening.address, listening.port);
+
+  const output = guardOutput(serialSink(io.output));
+  const sessions = new Set<Session>();
+  const handlers = new Set<Promise<void>>();
+  const totals = { connections: 0, sent: 0, received: 0 };
+  let firstError: TcpkitError | undefined;
+  let stopping = false;
+  const broadcast = command.mode.kind === "stdio"
+    ? new Broadcast(io.input, (subscriber, n) => {
+      (subscriber as SessionSubscriber).session.traffic.sent += n;
+      (subscriber as SessionSubscriber).idle?.();
+    })
+    : undefined;
+
+  const closeListeners = () => {
+    for (const listener of listening.listeners) {
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+    }
+  };
+  const stop = () => {
+    stopping = true;
+    closeListeners();
+    for (const session of sessions) session.close();
+  };
+  io.signal?.addEventListener("abort", stop, { once: true });
+
+  const handle = (conn: Deno.TcpConn) => {
+    const session = newSession(conn);
+    sessions.add(session);
+    totals.connections++;
+    reporter.event(
+      "accepted",
+      { peer: session.peer, local: formatNetAddr(conn.localAddr) },
+      `connection from ${session.peer}`,
+    );
+    const handler = serveSession(session, command, { output, reporter, broadcast })
+      .then(
+        () => {
+          reporter.event(
+            "closed",
+            { peer: session.peer, ...session.traffic.fields() },
+            `closed ${session.peer}: ${session.traffic.describe()}`,
+            command.mode.kind === "sink",
+          );
+        },
+        (e: unknown) => {
+          const error = toSessionError(e, session, stopping);
+          if (!error) return;
+          firstError ??= error;
+          if (error instanceof OutputError) stop(); // nowhere left to deliver clients' data
+          reporter.event(
+            "error",
+            {
+              peer: session.peer,
+              message: `tcpkit: ${error.message}`,
+              ...session.traffic.fields(),
+            },
+            error.message,
+            command.keepOpen,
+          );
+        },
+      )
+      .finally(() => {
+        sessions.delete(session);
+        totals.sent += session.traffic.sent;
+        totals.received += session.traffic.received;
+        handlers.delete(handler);
+      });
+    handlers.add(handler);
+  };
+
+  const acceptLoops = listening.listeners.map((listener) =>
+    acceptLoop(listener, reporter, (conn) => {
+      if (stopping || (!command.keepOpen && totals.connections > 0)) return closeQuietly(conn);
+      // Without -k, one client, as nc -l: the next ones are refused.
+      if (!command.keepOpen) closeListeners();
+      handle(conn);
+    })
+  );
+  try {
+    await Promise.all(acceptLoops);
+  } catch (e) {
+    stop();
+    throw e;
+  }
+
+  if (io.signal?.aborted) {
+    await Promise.race([Promise.allSettled(handlers), delay(SHUTDOWN_GRACE_MS)]);
+    for (const session of sessions) {
+      totals.sent += session.traffic.sent;
+      totals.received += session.traffic.received;
+    }
+    reporter.event(
+      "stopped",
+      {
+        connections: totals.connections,
+        bytes_sent: totals.sent,
+        bytes_received: totals.received,
+      },
+      `stopped: ${totals.connections} connection${totals.connections === 1 ? "" : "s"}, ` +
+        `received ${formatBytes(totals.received)}, sent ${formatBytes(totals.sent)}`,
+      true,
+    );
+    return ExitCode.ok;
+  }
+  await Promise.allSettled(handlers);
+  io.signal?.removeEventListener("abort", stop);
+  if (firstError) throw firstError;
+  return ExitCode.ok;
+}
+
+/** Accepts until the listener is closed; backs off and carries on when descriptors run out. */
+async function acceptLoop(
+  listener: Deno.TcpListener,
+  reporter: Reporter,
+  onConn: (conn: Deno.TcpConn) => void,
+): Promise<void> {
+  let backoff = 0;
+  let warned = false;
+  for (;;) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await listener.accept();
+    } catch (e) {
+      if (isClosedLocally(e)) return;
+      if (reasonOf(e).text !== "too many open files") {
+        throw netError(e, `cannot accept on ${formatNetAddr(listener.addr)}`);
+      }
+      if (!warned) {
+        warned = true;
+        reporter.event(
+          "warning",
+          { message: "too many open files" },
+          "cannot accept: too many open files; raise the limit (ulimit -n) to serve more " +
+            "clients at once; accepting again as descriptors free up",
+          true,
+        );
+      }
+      backoff = Math.min(Math.max(backoff * 2, 10), MAX_ACCEPT_BACKOFF_MS);
+      await delay(backoff);
+      continue;
+    }
+    backoff = 0;
+    onConn(conn);
+  }
+}
+
+interface SessionContext {
+  output: ChunkSink;
+  reporter: Reporter;
+  broadcast?: Broadcast;
+}
+
+interface SessionSubscriber extends Subscriber {
+  session: Session;
+  idle?: () => void;
+}
+
+/** Serves one client in the command's mode; resolves when both directions are done. */
+async function serveSession(
+  session: Session,
+  command: ServeCommand,
+  context: SessionContext,
+): Promise<void> {
+  const { conn, traffic } = session;
+  const idle = idleTimer(command.idleTimeoutMs, session.close);
+  const received = (n: number) => {
+    traffic.received += n;
+    idle?.touch();
+  };
+  try {
+    switch (command.mode.kind) {
+      case "echo":
+        await pump(readerSource(conn), connSink(conn), {
+          onChunk: (n) => {
+            received(n);
+            traffic.sent += n;
+          },
+        });
+        break;
+      case "sink":
+        await pump(readerSource(conn), discardSink, { onChunk: received });
+        break;
+      case "reply":
+        await replyOnce(session, command.mode.text, context, received);
+        break;
+      case "stdio":
+        await stdioSession(session, context, received, () => idle?.touch());
+        break;
+    }
+  } catch (e) {
+    if (idle?.fired) throw idleError(command.idleTimeoutMs!, session.peer);
+    throw e;
+  } finally {
+    idle?.stop();
+    closeQuietly(conn);
+  }
+  if (idle?.fired) throw idleError(command.idleTimeoutMs!, session.peer);
+}
+
+/** The default mode: the client's bytes to stdout, stdin to the client, until both are done. */
+async function stdioSession(
+  session: Session,
+  context: SessionContext,
+  received: (n: number) => void,
+  touch: () => void,
+): Promise<void> {
+  const { conn } = session;
+  let sendError: unknown;
+  const receiving = pump(readerSource(conn), context.output, { end: false, onChunk: received });
+  const sent = new Promise<void>((resolve) => {
+    const subscriber: SessionSubscriber = {
+      session,
+      sink: connSink(conn),
+      idle: touch,
+      onDone: (error) => {
+        sendError = error;
+        resolve();
+      },
+    };
+    context.broadcast!.add(subscriber);
+    // The receiving side ending in error also ends the sending side.
+    receiving.catch(() => {
+      context.broadcast!.remove(subscriber);
+      resolve();
+    });
+  });
+  await receiving;
+  await Promise.race([sent, session.closed]);
+  if (sendError !== undefined && !isPeerGone(sendError) && !isClosedLocally(sendError)) {
+    throw sendError;
+  }
+}
+
+/** `--reply`: the client's first data, shown with its address; the answer; then close. */
+async function replyOnce(
+  session: Session,
+  text: string,
+  context: SessionContext,
+  received: (n: number) => void,
+): Promise<void> {
+  const { conn } = session;
+  const source = readerSource(conn, { initialSize: 64 * 1024 });
+  const first = await source.next();
+  if (first === null) return;
+  received(first.length);
+  const shown = escapeBytes(first, { keepNewlines: true });
+  context.reporter.event(
+    "data",
+    { peer: session.peer, bytes: first.length, data: new TextDecoder().decode(first) },
+    `${session.peer} sent ${formatBytes(first.length)}`,
+  );
+  await context.output.write(
+    new TextEncoder().encode(`${session.peer}: ${shown}${shown.endsWith("\n") ? "" : "\n"}`),
+  );
+  const answer = new TextEncoder().encode(text);
+  await connSink(conn).write(answer);
+  session.traffic.sent += answer.length;
+  await conn.closeWrite();
+  // Read what the client still sends until it closes, so that closing does not reset the
+  // connection and destroy the answer in flight; bounded, for clients that never close.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    pump(source, discardSink, { end: false, onChunk: received }).catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, REPLY_DRAIN_MS)),
+  ]);
+  clearTimeout(timer);
+}
+
+function newSession(conn: Deno.TcpConn): Session {
+  let markClosed = () => {};
+  const closed = new Promise<void>((resolve) => markClosed = resolve);
+  return {
+    conn,
+    peer: formatNetAddr(conn.remoteAddr),
+    traffic: new Traffic(),
+    closed,
+    close() {
+      closeQuietly(conn);
+      markClosed();
+    },
+  };
+}
+
+/** A failed write to stdout: fatal for the whole server, unlike one client's failure. */
+class OutputError extends TcpkitError {
+  override name = "OutputError";
+}
+
+/** Turns stdout's write failures into {@linkcode OutputError}s. */
+function guardOutput(sink: ChunkSink): ChunkSink {
+  let written = 0;
+  return {
+    async write(chunk) {
+      try {
+        await sink.write(chunk);
+        written += chunk.length;
+      } catch (e) {
+        const error = outputError(e, written);
+        throw new OutputError(error.message, error.exitCode, { cause: e });
+      }
+    },
+  };
+}
+
+/** Turns a session's failure into the error to report, or undefined when it is no failure. */
+function toSessionError(e: unknown, session: Session, stopping: boolean): TcpkitError | undefined {
+  const cause = e instanceof PumpError ? e.cause : e;
+  if (cause instanceof TcpkitError) return cause;
+  if (stopping && isClosedLocally(cause)) return undefined;
+  return netError(cause, `connection from ${session.peer}`);
+}
+
+function idleError(timeoutMs: number, peer: string): TcpkitError {
+  return new TcpkitError(
+    `idle timeout: no data either way for ${formatDuration(timeoutMs)}; closed ${peer}`,
+    ExitCode.timeout,
+  );
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

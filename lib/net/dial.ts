@@ -1,0 +1,46 @@
+/** Dialing a TCP server, with a connect timeout and errors a person understands. */
+import { ExitCode, TcpkitError } from "../errors.ts";
+import { formatDuration } from "../cli/duration.ts";
+import { formatAddress, type HostPort } from "./address.ts";
+import { isResolveError, netError } from "./errors.ts";
+
+/** Options for {@linkcode dial}. */
+export interface DialOptions {
+  /** Give up after this many milliseconds (exit 4); the system's own timeout otherwise. */
+  timeoutMs?: number;
+  /** Abort the attempt, for example on SIGINT. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to `target`.
+ *
+ * @throws {TcpkitError} refused, unreachable (1), unresolved name (3), timeout (4)
+ */
+export async function dial(target: HostPort, options: DialOptions = {}): Promise<Deno.TcpConn> {
+  const timeout = options.timeoutMs === undefined
+    ? undefined
+    : AbortSignal.timeout(options.timeoutMs);
+  const signals = [timeout, options.signal].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+  const where = formatAddress(target.hostname, target.port);
+  try {
+    return await Deno.connect({ hostname: target.hostname, port: target.port, signal });
+  } catch (e) {
+    if (isResolveError(e)) {
+      throw new TcpkitError(
+        `cannot resolve host "${target.hostname}": name not resolved`,
+        ExitCode.resolve,
+        { cause: e },
+      );
+    }
+    if (timeout?.aborted && options.timeoutMs !== undefined) {
+      throw new TcpkitError(
+        `cannot connect to ${where}: timed out after ${formatDuration(options.timeoutMs)}`,
+        ExitCode.timeout,
+        { cause: e },
+      );
+    }
+    throw netError(e, `cannot connect to ${where}`);
+  }
+}

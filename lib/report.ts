@@ -1,0 +1,91 @@
+/** Diagnostics on stderr: one line a person reads, or one JSON object a program reads. */
+import { format as formatByteCount } from "@std/fmt/bytes";
+import type { ReportOptions } from "./cli/args.ts";
+import { formatDuration } from "./cli/duration.ts";
+
+/** Fields of a JSON event. */
+export type EventFields = Record<string, string | number | boolean | null | undefined>;
+
+/** Where commands report what happens. */
+export interface Reporter {
+  readonly json: boolean;
+  /**
+   * Reports an event: in JSON mode always, as `{"event": name, ...fields}`; in text mode as
+   * `tcpkit: text` when `always` is set or the user asked for `-v`.
+   */
+  event(name: string, fields: EventFields, text: string, always?: boolean): void;
+}
+
+const encoder = new TextEncoder();
+
+/** Writes a line to stderr; a closed stderr is ignored, since there is nowhere left to report. */
+export function writeStderrLine(line: string): void {
+  const bytes = encoder.encode(line + "\n");
+  try {
+    for (let offset = 0; offset < bytes.length;) {
+      offset += Deno.stderr.writeSync(bytes.subarray(offset));
+    }
+  } catch {
+    // stderr is gone
+  }
+}
+
+/** Creates a reporter; `writeLine` is where its lines go (stderr by default). */
+export function createReporter(
+  options: ReportOptions,
+  writeLine: (line: string) => void = writeStderrLine,
+): Reporter {
+  return {
+    json: options.json,
+    event(name, fields, text, always = false) {
+      if (options.json) writeLine(JSON.stringify({ event: name, ...fields }));
+      else if (always || options.verbose) writeLine(`tcpkit: ${text}`);
+    },
+  };
+}
+
+/** Formats a byte count for people: `0 B`, `1.5 KiB`, `1 GiB`. */
+export function formatBytes(bytes: number): string {
+  return formatByteCount(bytes, { binary: true }) as string;
+}
+
+/** Bytes moved over a time, as a rate for people: `812 MiB/s`. */
+export function formatRate(bytes: number, ms: number): string {
+  return ms > 0 ? `${formatBytes((bytes * 1000) / ms)}/s` : "-";
+}
+
+/** Traffic on one connection, counted as it flows. */
+export class Traffic {
+  sent = 0;
+  received = 0;
+  readonly startedAt = performance.now();
+
+  /** Milliseconds since the connection started. */
+  elapsed(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  /** The numbers for a JSON event. */
+  fields(): EventFields {
+    const ms = this.elapsed();
+    return {
+      bytes_sent: this.sent,
+      bytes_received: this.received,
+      duration_ms: round(ms),
+      rate_bytes_per_s: ms > 0 ? Math.round(((this.sent + this.received) * 1000) / ms) : 0,
+    };
+  }
+
+  /** The numbers for a person: `sent 1 GiB, received 0 B in 1.02 s (1003 MiB/s)`. */
+  describe(): string {
+    const ms = this.elapsed();
+    return `sent ${formatBytes(this.sent)}, received ${formatBytes(this.received)} in ${
+      formatDuration(ms)
+    } (${formatRate(this.sent + this.received, ms)})`;
+  }
+}
+
+/** Rounds milliseconds to microseconds for JSON. */
+export function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

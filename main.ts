@@ -1,0 +1,128 @@
+/**
+ * @module
+ * tcpkit's entry point: argv → parse → dispatch → exit code. The only place that exits.
+ */
+import denoJson from "./deno.json" with { type: "json" };
+import { type Command, parseCommandLine } from "./lib/cli/args.ts";
+import { COMMAND_HELP, MAIN_HELP } from "./lib/cli/help.ts";
+import { connect } from "./lib/commands/connect.ts";
+import { serve } from "./lib/commands/serve.ts";
+import { ExitCode, TcpkitError, UsageError } from "./lib/errors.ts";
+import { writerSink } from "./lib/io/chunks.ts";
+import { stdinSource } from "./lib/io/stdin.ts";
+import { createReporter, writeStderrLine } from "./lib/report.ts";
+
+/** Runs tcpkit with `args` and resolves to its exit code; never throws. */
+export async function main(args: string[]): Promise<number> {
+  let command: Command | undefined;
+  try {
+    command = parseCommandLine(args);
+    return await run(command);
+  } catch (e) {
+    return reportError(e, command);
+  }
+}
+
+async function run(command: Command): Promise<number> {
+  switch (command.command) {
+    case "help":
+      return printHelp(command.topic);
+    case "version":
+      await writeStdout(
+        `tcpkit ${denoJson.version} (deno ${Deno.version.deno}, ${Deno.build.target})\n`,
+      );
+      return ExitCode.ok;
+    case "serve": {
+      const shutdown = new AbortController();
+      const stopOn = () => shutdown.abort();
+      const signals = listenForSignals(["SIGINT", "SIGTERM"], stopOn);
+      try {
+        return await serve(command, {
+          input: stdinSource(),
+          output: writerSink(Deno.stdout),
+          reporter: createReporter(command),
+          signal: shutdown.signal,
+        });
+      } finally {
+        signals.remove();
+      }
+    }
+    case "connect": {
+      let interrupted = () => {};
+      const interruption = new Promise<number>((resolve) =>
+        interrupted = () => resolve(ExitCode.interrupted)
+      );
+      const signals = listenForSignals(["SIGINT"], interrupted);
+      try {
+        return await Promise.race([
+          connect(command, {
+            input: stdinSource(),
+            output: writerSink(Deno.stdout),
+            reporter: createReporter(command),
+            inputIsTerminal: Deno.stdin.isTerminal(),
+          }),
+          interruption,
+        ]);
+      } finally {
+        signals.remove();
+      }
+    }
+  }
+}
+
+function printHelp(topic: string | undefined): Promise<number> {
+  if (topic !== undefined && !(topic in COMMAND_HELP)) {
+    throw new UsageError(
+      `Unknown command "${topic}": expected ${Object.keys(COMMAND_HELP).join(" or ")}`,
+    );
+  }
+  return writeStdout(topic === undefined ? MAIN_HELP : COMMAND_HELP[topic]).then(() => ExitCode.ok);
+}
+
+/** Installs signal handlers where the platform has them; `remove` takes them away again. */
+function listenForSignals(names: Deno.Signal[], handler: () => void): { remove(): void } {
+  const installed: Deno.Signal[] = [];
+  for (const name of names) {
+    try {
+      Deno.addSignalListener(name, handler);
+      installed.push(name);
+    } catch {
+      // Not supported on this platform (SIGTERM on Windows).
+    }
+  }
+  return { remove: () => installed.forEach((name) => Deno.removeSignalListener(name, handler)) };
+}
+
+async function writeStdout(text: string): Promise<void> {
+  try {
+    await writerSink(Deno.stdout).write(new TextEncoder().encode(text));
+  } catch {
+    // stdout closed: nothing left to tell
+  }
+}
+
+/** Prints one line for any error, never a stack trace, and picks the exit code. */
+function reportError(e: unknown, command: Command | undefined): number {
+  const json = command !== undefined && "json" in command && command.json;
+  const error = e instanceof TcpkitError
+    ? e
+    : new TcpkitError(`unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+  const message = `tcpkit: ${lowerFirst(error.message)}`;
+  if (json) {
+    writeStderrLine(JSON.stringify({ event: "error", message, exit_code: error.exitCode }));
+  } else {
+    writeStderrLine(message);
+    if (error instanceof UsageError) {
+      writeStderrLine(`Try "tcpkit ${error.command ? `${error.command} ` : ""}--help".`);
+    }
+  }
+  return error.exitCode;
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
