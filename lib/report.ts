@@ -76,12 +76,17 @@ export class Traffic {
     };
   }
 
-  /** The numbers for a person: `sent 1 GiB, received 0 B in 1.02 s (1003 MiB/s)`. */
+  /**
+   * The numbers for a person, leaving out a direction that moved nothing:
+   * `received 1 GiB in 1.02 s (1003 MiB/s)`, `sent 5 B, received 5 B in 3 ms (3.3 KiB/s)`.
+   */
   describe(): string {
     const ms = this.elapsed();
-    return `sent ${formatBytes(this.sent)}, received ${formatBytes(this.received)} in ${
-      formatDuration(ms)
-    } (${formatRate(this.sent + this.received, ms)})`;
+    const parts = [
+      this.sent > 0 || this.received === 0 ? `sent ${formatBytes(this.sent)}` : "",
+      this.received > 0 || this.sent === 0 ? `received ${formatBytes(this.received)}` : "",
+    ].filter(Boolean).join(", ");
+    return `${parts} in ${formatDuration(ms)} (${formatRate(this.sent + this.received, ms)})`;
   }
 }
 

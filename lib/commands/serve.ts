@@ -181,7 +181,11 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
   return ExitCode.ok;
 }
 
-/** Accepts until the listener is closed; backs off and carries on when descriptors run out. */
+/**
+ * Accepts until the listener is closed. A failed accept concerns one connection (reset before we
+ * took it) or a passing shortage (descriptors, memory): it never stops the server. When
+ * descriptors run out the user is told once which limit to raise, and accepting backs off.
+ */
 async function acceptLoop(
   listener: Deno.TcpListener,
   reporter: Reporter,
@@ -195,20 +199,23 @@ async function acceptLoop(
       conn = await listener.accept();
     } catch (e) {
       if (isClosedLocally(e)) return;
-      if (reasonOf(e).text !== "too many open files") {
-        throw netError(e, `cannot accept on ${formatNetAddr(listener.addr)}`);
-      }
-      if (!warned) {
+      const reason = reasonOf(e).text;
+      if (reason === "too many open files") {
+        if (!warned) {
+          reporter.event(
+            "warning",
+            { message: "too many open files" },
+            "cannot accept: too many open files; raise the limit (ulimit -n) to serve more " +
+              "clients at once; accepting again as descriptors free up",
+            true,
+          );
+        }
         warned = true;
-        reporter.event(
-          "warning",
-          { message: "too many open files" },
-          "cannot accept: too many open files; raise the limit (ulimit -n) to serve more " +
-            "clients at once; accepting again as descriptors free up",
-          true,
-        );
+        backoff = Math.min(Math.max(backoff * 2, 10), MAX_ACCEPT_BACKOFF_MS);
+      } else {
+        reporter.event("accept_failed", { message: reason }, `accept failed: ${reason}`);
+        backoff = 1; // yield, so that a persistent failure cannot spin
       }
-      backoff = Math.min(Math.max(backoff * 2, 10), MAX_ACCEPT_BACKOFF_MS);
       await delay(backoff);
       continue;
     }

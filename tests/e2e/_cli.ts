@@ -1,0 +1,278 @@
+/** Running the real CLI as a subprocess, with exactly the permissions it ships with. */
+import denoJson from "../../deno.json" with { type: "json" };
+
+const ROOT = new URL("../../", import.meta.url);
+const MAIN = new URL("main.ts", ROOT).pathname;
+
+/**
+ * The permission flags of the `tcpkit` task, which the compile task must share: the CLI under
+ * test runs with exactly these.
+ */
+export const PERMISSIONS: string[] = denoJson.tasks.tcpkit.split(/\s+/).filter((word) =>
+  word.startsWith("--allow-") || word.startsWith("--deny-")
+);
+
+/** The argv that runs tcpkit. */
+export const TCPKIT: string[] = [Deno.execPath(), "run", "--quiet", ...PERMISSIONS, MAIN];
+
+/** The same, as a quoted shell word list, for pipelines run by bash. */
+export const TCPKIT_SH: string = TCPKIT.map((word) => `'${word}'`).join(" ");
+
+const ENV = { NO_COLOR: "1" };
+
+/** What a finished process produced. */
+export interface Output {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options for {@linkcode run}. */
+export interface RunOptions {
+  /** Bytes or text for stdin; stdin is /dev/null when left out. */
+  stdin?: Uint8Array | string;
+  /** Kill the process after this long (a safety net; tests wait on events). */
+  timeoutMs?: number;
+}
+
+/** Runs tcpkit to completion. */
+export function tcpkit(args: string[], options: RunOptions = {}): Promise<Output> {
+  return run(TCPKIT, [...args], options);
+}
+
+/** Runs a bash script (for pipelines, files and peers such as nc and socat). */
+export function bash(script: string, options: RunOptions = {}): Promise<Output> {
+  return run(["bash", "-c", `set -o pipefail\n${script}`], [], options);
+}
+
+/** Runs any program to completion and collects its output. */
+export async function run(
+  argv: string[],
+  extra: string[] = [],
+  options: RunOptions = {},
+): Promise<Output> {
+  const child = new Deno.Command(argv[0], {
+    args: [...argv.slice(1), ...extra],
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: ENV,
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, options.timeoutMs ?? 60_000);
+  if (options.stdin !== undefined) {
+    const bytes = typeof options.stdin === "string"
+      ? new TextEncoder().encode(options.stdin)
+      : options.stdin;
+    const writer = child.stdin.getWriter();
+    await writer.write(bytes).catch(() => {});
+    await writer.close().catch(() => {});
+  }
+  const out = await child.output();
+  clearTimeout(timer);
+  return {
+    code: out.code,
+    signal: out.signal,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** Collects a stream's text as it arrives and lets a test wait for a pattern in it. */
+export class TextCollector {
+  text = "";
+  #waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  readonly done: Promise<void>;
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.done = (async () => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        this.text += chunk;
+        this.#check();
+      }
+    })();
+  }
+
+  /** Resolves with the first match of `pattern`, now or when the text arrives. */
+  waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    const match = this.text.match(pattern);
+    if (match) return Promise.resolve(match);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+      new Promise<RegExpMatchArray>((resolve) => this.#waiters.push({ pattern, resolve })),
+      new Promise<never>((_, reject) =>
+        timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${pattern} in: ${this.text}`)),
+          timeoutMs,
+        )
+      ),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  #check(): void {
+    this.#waiters = this.#waiters.filter(({ pattern, resolve }) => {
+      const match = this.text.match(pattern);
+      if (match) resolve(match);
+      return !match;
+    });
+  }
+}
+
+/** A running tcpkit process (or any process) with its output collected. */
+export class Running implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly stdout: TextCollector;
+  readonly stderr: TextCollector;
+  #stdinWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #result: Promise<Output> | undefined;
+
+  constructor(argv: string[], options: { stdin?: boolean } = {}) {
+    this.child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      stdin: options.stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: ENV,
+    }).spawn();
+    this.stdout = new TextCollector(this.child.stdout);
+    this.stderr = new TextCollector(this.child.stderr);
+    if (options.stdin) this.#stdinWriter = this.child.stdin.getWriter();
+  }
+
+  /** Writes to the process's stdin. */
+  async write(text: string | Uint8Array): Promise<void> {
+    await this.#stdinWriter!.write(
+      typeof text === "string" ? new TextEncoder().encode(text) : text,
+    );
+  }
+
+  /** Closes the process's stdin (EOF). */
+  async closeStdin(): Promise<void> {
+    const writer = this.#stdinWriter;
+    this.#stdinWriter = undefined;
+    await writer?.close().catch(() => {});
+  }
+
+  /** Sends a signal. */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Waits for the process to end and returns all it wrote. */
+  result(timeoutMs = 30_000): Promise<Output> {
+    this.#result ??= (async () => {
+      const timer = setTimeout(() => this.kill("SIGKILL"), timeoutMs);
+      const status = await this.child.status;
+      clearTimeout(timer);
+      await this.closeStdin();
+      await Promise.all([this.stdout.done, this.stderr.done]);
+      return {
+        code: status.code,
+        signal: status.signal,
+        stdout: this.stdout.text,
+        stderr: this.stderr.text,
+      };
+    })();
+    return this.#result;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.kill("SIGKILL");
+    await this.result();
+  }
+}
+
+/** A tcpkit server started on a free port, ready once it has announced its address. */
+export class Server extends Running {
+  port = 0;
+
+  /** Starts `tcpkit serve ARGS...` and waits for "listening on ...:PORT". */
+  static start(args: string[], options: { stdin?: boolean } = {}): Promise<Server> {
+    return Server.spawn([...TCPKIT, "serve", ...args], options);
+  }
+
+  /** Runs `argv` (a tcpkit serve, perhaps inside a shell pipeline) and waits for its address. */
+  static async spawn(argv: string[], options: { stdin?: boolean } = {}): Promise<Server> {
+    const server = new Server(argv, options);
+    try {
+      const match = await server.stderr.waitFor(
+        /listening on \S+:(\d+)|"event":"listening".*"port":(\d+)/,
+      );
+      server.port = Number(match[1] ?? match[2]);
+    } catch (e) {
+      await server[Symbol.asyncDispose]();
+      throw e;
+    }
+    return server;
+  }
+}
+
+/** Peak and current resident memory of a process, in bytes (Linux). */
+export async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
+  const status = await readProcFile(`/proc/${pid}/status`);
+  const kb = (field: string) =>
+    Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1]) * 1024;
+  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+}
+
+/** Reads a /proc file; Deno allows that only with --allow-all, so `cat` reads it for us. */
+export async function readProcFile(path: string): Promise<string> {
+  const out = await new Deno.Command("cat", { args: [path], stdout: "piped", stderr: "null" })
+    .output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Is this program installed? */
+export function has(program: string): boolean {
+  try {
+    return new Deno.Command("which", { args: [program], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (closed again; for peers that cannot take port 0). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
+/**
+ * Waits until something listens on `port` (for peers that do not say so). It reads the kernel's
+ * socket table instead of connecting, which would use up the single accept of `nc -l`.
+ */
+export async function waitForListener(port: number): Promise<void> {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  const listening = new RegExp(`^\\s*\\d+: [0-9A-F]+:${hex} [0-9A-F]+:0000 0A `, "m");
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+      const text = await readProcFile(table);
+      if (listening.test(text)) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+/** A temporary directory removed at the end of the test. */
+export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "tcpkit-test-" });
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}

@@ -1,0 +1,180 @@
+/** serve end to end, with nc, socat and python3 as the clients. */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { bash, run, Running, Server, TCPKIT, tcpkit, TCPKIT_SH, tempDir } from "./_cli.ts";
+
+Deno.test("serve writes what an nc client sends to stdout and sends stdin back", async () => {
+  await using server = await Server.start(["127.0.0.1:0"], { stdin: true });
+  await server.write("from-server");
+  await server.closeStdin();
+  const client = await bash(`printf 'from-client' | nc -N 127.0.0.1 ${server.port}`);
+  assertEquals(client.stdout, "from-server");
+  const out = await server.result();
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(out.stdout, "from-client");
+});
+
+Deno.test("serve announces the address it really bound when asked for port 0", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--echo"]);
+  assert(server.port > 0);
+  assertMatch(
+    server.stderr.text,
+    new RegExp(`^tcpkit: listening on 127\\.0\\.0\\.1:${server.port}$`, "m"),
+  );
+});
+
+Deno.test("serve PORT alone listens on all interfaces, IPv4 and IPv6", async () => {
+  await using server = await Server.start(["0", "--echo", "-k"]);
+  assertMatch(server.stderr.text, /listening on \[::\]:\d+ \(all interfaces, IPv4 and IPv6\)/);
+  const v4 = await tcpkit(["connect", `127.0.0.1:${server.port}`, "--send", "v4"]);
+  const v6 = await tcpkit(["connect", `[::1]:${server.port}`, "--send", "v6"]);
+  const named = await tcpkit(["connect", `localhost:${server.port}`, "--send", "name"]);
+  assertEquals([v4.stdout, v6.stdout, named.stdout], ["v4", "v6", "name"]);
+});
+
+Deno.test("serve --echo round trip through nc -N, then exits 0 after its one client", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--echo"]);
+  const client = await bash(`printf 'hello\\nworld\\n' | nc -N 127.0.0.1 ${server.port}`);
+  assertEquals(client.stdout, "hello\nworld\n");
+  assertEquals((await server.result()).code, 0);
+});
+
+Deno.test("serve without -k serves one client and refuses the next", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--echo"]);
+  await using first = new Running([...TCPKIT, "connect", `127.0.0.1:${server.port}`], {
+    stdin: true,
+  });
+  await first.write("one");
+  await first.stdout.waitFor(/one/);
+  const second = await tcpkit(["connect", `127.0.0.1:${server.port}`, "--send", "two"]);
+  assertEquals(second.code, 1);
+  assertMatch(second.stderr, /connection refused/);
+  await first.closeStdin();
+  assertEquals((await first.result()).code, 0);
+});
+
+Deno.test("serve --echo -k serves clients concurrently", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--echo", "-k"]);
+  // Three clients are connected at the same time; each waits for its own echo.
+  const clients = [1, 2, 3].map((n) => {
+    const client = new Running([...TCPKIT, "connect", `127.0.0.1:${server.port}`], {
+      stdin: true,
+    });
+    return { n, client };
+  });
+  for (const { n, client } of clients) await client.write(`client ${n}\n`);
+  for (const { n, client } of clients) await client.stdout.waitFor(new RegExp(`client ${n}`));
+  for (const { client } of clients) await client.closeStdin();
+  for (const { n, client } of clients) {
+    const out = await client.result();
+    assertEquals([out.code, out.stdout], [0, `client ${n}\n`]);
+  }
+});
+
+Deno.test("serve -k sends stdin to every connected client", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "-k", "-v"], { stdin: true });
+  const a = new Running(["nc", "127.0.0.1", String(server.port)]);
+  const b = new Running(["nc", "127.0.0.1", String(server.port)]);
+  await server.stderr.waitFor(/connection from[^]*connection from/);
+  await server.write("to everyone\n");
+  await a.stdout.waitFor(/to everyone/);
+  await b.stdout.waitFor(/to everyone/);
+  await server.closeStdin(); // the end of stdin half-closes every client
+  assertEquals((await a.result()).stdout, "to everyone\n");
+  assertEquals((await b.result()).stdout, "to everyone\n");
+});
+
+Deno.test("serve --sink discards the data and reports bytes and rate", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--sink"]);
+  const client = await bash(`head -c 3000000 /dev/zero | nc -N 127.0.0.1 ${server.port}`);
+  assertEquals(client.code, 0);
+  const out = await server.result();
+  assertEquals(out.stdout, "");
+  assertMatch(out.stderr, /closed 127\.0\.0\.1:\d+: received 2\.86 MiB in .+ \(.+\/s\)/);
+});
+
+Deno.test("serve --sink --json reports each connection as one JSON object", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--sink", "--json"]);
+  await bash(`head -c 1000 /dev/zero | nc -N 127.0.0.1 ${server.port}`);
+  const out = await server.result();
+  const events = out.stderr.trim().split("\n").map((line) => JSON.parse(line));
+  assertEquals(events.map((e) => e.event), ["listening", "accepted", "closed"]);
+  assertEquals(events[2].bytes_received, 1000);
+  assert(typeof events[2].rate_bytes_per_s === "number");
+});
+
+Deno.test("serve --reply shows the client's address and data, answers, and closes (seed 004)", async () => {
+  await using server = await Server.start([
+    "127.0.0.1:0",
+    "--reply",
+    "the server has received data",
+  ]);
+  // The seed's client: connect, send Hello, recv(1024), print, close.
+  const client = await run([
+    "python3",
+    "-c",
+    `import socket
+s = socket.socket(); s.connect(("127.0.0.1", ${server.port}))
+s.send("Hello".encode("utf-8")); print(s.recv(1024).decode("utf-8")); s.close()`,
+  ]);
+  assertEquals(client.stdout, "the server has received data\n");
+  const out = await server.result();
+  assertEquals(out.code, 0, out.stderr);
+  assertMatch(out.stdout, /^127\.0\.0\.1:\d+: Hello\n$/);
+});
+
+Deno.test("serve --reply escapes control bytes it shows", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--reply", "ok"]);
+  const client = await bash(`printf 'a\\033[2Jb\\000' | nc -N 127.0.0.1 ${server.port}`);
+  assertEquals(client.stdout, "ok");
+  const out = await server.result();
+  assertMatch(out.stdout, /: a\\x1b\[2Jb\\x00\n$/);
+});
+
+Deno.test("serve receives from a socat client and sends to it, byte for byte", async () => {
+  await using dir = await tempDir();
+  await bash(
+    `head -c 10000000 /dev/urandom > ${dir.path}/up; head -c 10000000 /dev/urandom > ${dir.path}/down`,
+  );
+  await using server = await Server.spawn([
+    "bash",
+    "-c",
+    `${TCPKIT_SH} serve 127.0.0.1:0 < ${dir.path}/down > ${dir.path}/up.got`,
+  ]);
+  const client = await bash(
+    `socat -t 10 TCP:127.0.0.1:${server.port} - < ${dir.path}/up > ${dir.path}/down.got`,
+  );
+  assertEquals(client.code, 0, client.stderr);
+  assertEquals((await server.result()).code, 0);
+  const sums = await bash(`cd ${dir.path} && sha256sum up up.got down down.got | awk '{print $1}'`);
+  const [up, upGot, down, downGot] = sums.stdout.trim().split("\n");
+  assertEquals([upGot, downGot], [up, down]);
+});
+
+Deno.test("serve --idle-timeout closes a silent client and exits 4", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--echo", "--idle-timeout", "300ms"]);
+  await using client = new Running(["nc", "127.0.0.1", String(server.port)], { stdin: true });
+  const out = await server.result();
+  assertEquals(out.code, 4);
+  assertMatch(
+    out.stderr,
+    /^tcpkit: idle timeout: no data either way for 300 ms; closed 127\.0\.0\.1:\d+$/m,
+  );
+});
+
+Deno.test("serve stays up with -k when a client resets, and reports it", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--sink", "-k"]);
+  await run([
+    "python3",
+    "-c",
+    `import socket, struct
+s = socket.socket(); s.connect(("127.0.0.1", ${server.port})); s.send(b"x" * 1000)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()`,
+  ]);
+  const after = await bash(`printf 'still here' | nc -N 127.0.0.1 ${server.port}`);
+  assertEquals(after.code, 0);
+  await server.stderr.waitFor(/received 10 B/);
+  server.kill("SIGTERM");
+  const out = await server.result();
+  assertEquals(out.code, 0);
+  assert(!/Uncaught/.test(out.stderr), out.stderr);
+});
