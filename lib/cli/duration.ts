@@ -28,9 +28,10 @@ export function parseDuration(raw: string, option = "duration"): number {
 
 /** Formats milliseconds for people: `0.42 ms`, `12 ms`, `1.50 s`, `2m 05s`. */
 export function formatDuration(ms: number): string {
-  if (ms < 10) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  // Each unit is chosen after rounding, so 999.6 ms shows as 1.00 s, not 1000 ms.
+  if (Number(ms.toFixed(2)) < 10) return `${ms.toFixed(2)} ms`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  if (Number((ms / 1000).toFixed(2)) < 60) return `${(ms / 1000).toFixed(2)} s`;
   const seconds = Math.round(ms / 1000);
   return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
 }

@@ -73,8 +73,14 @@ function checkValues(args: string[], valued: Set<string>, command: string): void
     if (arg === "--") return;
     const name = arg.replace(/^--?/, "");
     if (arg.startsWith("-") && !arg.includes("=") && valued.has(name)) {
-      if (i + 1 >= args.length) {
-        throw new UsageError(`Option "${arg}" needs a value`, command);
+      const next = args[i + 1];
+      if (next === undefined) throw new UsageError(`Option "${arg}" needs a value`, command);
+      if (next.startsWith("-") && next !== "-") {
+        // parseArgs would take it for another option and leave this one empty.
+        throw new UsageError(
+          `Option "${arg}" needs a value; for a value that starts with "-", write ${arg}=${next}`,
+          command,
+        );
       }
       i++;
     }

@@ -152,7 +152,7 @@ Deno.test("serve receives from a socat client and sends to it, byte for byte", a
 
 Deno.test("serve --idle-timeout closes a silent client and exits 4", async () => {
   await using server = await Server.start(["127.0.0.1:0", "--echo", "--idle-timeout", "300ms"]);
-  await using client = new Running(["nc", "127.0.0.1", String(server.port)], { stdin: true });
+  await using _client = new Running(["nc", "127.0.0.1", String(server.port)], { stdin: true });
   const out = await server.result();
   assertEquals(out.code, 4);
   assertMatch(

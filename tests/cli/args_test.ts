@@ -1,0 +1,410 @@
+import { assertEquals, assertInstanceOf, assertStringIncludes, assertThrows } from "@std/assert";
+import { type ConnectCommand, parseCommandLine, type ServeCommand } from "../../lib/cli/args.ts";
+import { type FlagSpec, parseFlags } from "../../lib/cli/flags.ts";
+import { ExitCode, UsageError } from "../../lib/errors.ts";
+
+/** Asserts that parsing `argv` is a usage error (exit code 2) whose message includes `text`. */
+function assertUsage(argv: string[], text?: string): UsageError {
+  const error = assertThrows(() => parseCommandLine(argv), UsageError, text);
+  assertInstanceOf(error, UsageError);
+  assertEquals(error.exitCode, ExitCode.usage);
+  assertEquals(error.exitCode, 2);
+  return error;
+}
+
+function serve(argv: string[]): ServeCommand {
+  const command = parseCommandLine(["serve", ...argv]);
+  assertEquals(command.command, "serve");
+  return command as ServeCommand;
+}
+
+function connect(argv: string[]): ConnectCommand {
+  const command = parseCommandLine(["connect", ...argv]);
+  assertEquals(command.command, "connect");
+  return command as ConnectCommand;
+}
+
+// --- top level -------------------------------------------------------------------------------
+
+Deno.test("parseCommandLine() rejects an empty command line as a usage error", () => {
+  assertUsage([], "Missing command");
+});
+
+Deno.test("parseCommandLine() rejects an unknown command as a usage error", () => {
+  const error = assertUsage(["frobnicate", "1"], 'Unknown command "frobnicate"');
+  assertEquals(error.command, undefined);
+});
+
+Deno.test("parseCommandLine() rejects an unknown option before the command as a usage error", () => {
+  assertUsage(["--bogus"], 'Unknown option "--bogus"');
+});
+
+Deno.test("parseCommandLine() returns help for --help, -h and help", () => {
+  assertEquals(parseCommandLine(["--help"]), { command: "help", topic: undefined });
+  assertEquals(parseCommandLine(["-h"]), { command: "help", topic: undefined });
+  assertEquals(parseCommandLine(["help"]), { command: "help", topic: undefined });
+});
+
+Deno.test("parseCommandLine() returns help on a topic for help COMMAND", () => {
+  assertEquals(parseCommandLine(["help", "serve"]), { command: "help", topic: "serve" });
+});
+
+Deno.test("parseCommandLine() returns the command's help for COMMAND --help and COMMAND -h", () => {
+  assertEquals(parseCommandLine(["serve", "--help"]), { command: "help", topic: "serve" });
+  assertEquals(parseCommandLine(["connect", "-h"]), { command: "help", topic: "connect" });
+  assertEquals(parseCommandLine(["connect", "host:1", "--help"]), {
+    command: "help",
+    topic: "connect",
+  });
+});
+
+Deno.test("parseCommandLine() returns version for --version, -V and version", () => {
+  assertEquals(parseCommandLine(["--version"]), { command: "version" });
+  assertEquals(parseCommandLine(["-V"]), { command: "version" });
+  assertEquals(parseCommandLine(["version"]), { command: "version" });
+});
+
+// --- serve -----------------------------------------------------------------------------------
+
+Deno.test("parseCommandLine() parses serve PORT with defaults", () => {
+  assertEquals(parseCommandLine(["serve", "9090"]), {
+    command: "serve",
+    port: 9090,
+    mode: { kind: "stdio" },
+    keepOpen: false,
+    idleTimeoutMs: undefined,
+    verbose: false,
+    json: false,
+  });
+});
+
+Deno.test("parseCommandLine() listens on all interfaces for serve PORT (no hostname)", () => {
+  const command = serve(["9090"]);
+  assertEquals(command.hostname, undefined);
+  assertEquals("hostname" in command, false);
+});
+
+Deno.test("parseCommandLine() accepts port 0 for serve", () => {
+  assertEquals(serve(["0"]).port, 0);
+  const command = serve(["127.0.0.1:0"]);
+  assertEquals([command.hostname, command.port], ["127.0.0.1", 0]);
+});
+
+Deno.test("parseCommandLine() parses serve HOST:PORT", () => {
+  const command = serve(["127.0.0.1:9090"]);
+  assertEquals([command.hostname, command.port], ["127.0.0.1", 9090]);
+  const named = serve(["localhost:8080"]);
+  assertEquals([named.hostname, named.port], ["localhost", 8080]);
+});
+
+Deno.test("parseCommandLine() parses serve with a bracketed IPv6 address", () => {
+  const command = serve(["[::1]:9090"]);
+  assertEquals([command.hostname, command.port], ["::1", 9090]);
+  const any = serve(["[::]:0"]);
+  assertEquals([any.hostname, any.port], ["::", 0]);
+});
+
+Deno.test("parseCommandLine() rejects serve without a port", () => {
+  const error = assertUsage(["serve"], "Missing port");
+  assertEquals(error.command, "serve");
+  assertUsage(["serve", "--echo"], "Missing port");
+});
+
+Deno.test("parseCommandLine() rejects a bad port for serve", () => {
+  for (const port of ["65536", "abc", "-1", "1.5", "", "localhost:", "99999"]) {
+    assertThrows(() => parseCommandLine(["serve", port]), UsageError);
+  }
+});
+
+Deno.test("parseCommandLine() points a bad serve address's usage error at serve's help", () => {
+  const error = assertUsage(["serve", "abc"], 'Invalid port "abc"');
+  assertEquals(error.command, "serve");
+});
+
+Deno.test("parseCommandLine() rejects an unbracketed IPv6 address for serve", () => {
+  assertUsage(["serve", "::1:9090"], "brackets");
+});
+
+Deno.test("parseCommandLine() rejects an extra argument for serve", () => {
+  assertUsage(["serve", "9090", "extra"], 'Unexpected argument "extra"');
+});
+
+Deno.test("parseCommandLine() selects each serve mode", () => {
+  assertEquals(serve(["1", "--echo"]).mode, { kind: "echo" });
+  assertEquals(serve(["1", "--sink"]).mode, { kind: "sink" });
+  assertEquals(serve(["1", "--reply", "hello\n"]).mode, { kind: "reply", text: "hello\n" });
+  assertEquals(serve(["1", "--reply=hi there"]).mode, { kind: "reply", text: "hi there" });
+  assertEquals(serve(["1"]).mode, { kind: "stdio" });
+});
+
+Deno.test("parseCommandLine() accepts options before the serve address", () => {
+  const command = serve(["--echo", "-k", "9090"]);
+  assertEquals([command.port, command.mode, command.keepOpen], [9090, { kind: "echo" }, true]);
+});
+
+Deno.test("parseCommandLine() rejects conflicting serve modes --echo --sink", () => {
+  const error = assertUsage(["serve", "1", "--echo", "--sink"], "Conflicting modes");
+  assertStringIncludes(error.message, "--echo");
+  assertStringIncludes(error.message, "--sink");
+  assertEquals(error.command, "serve");
+});
+
+Deno.test("parseCommandLine() rejects conflicting serve modes with --reply", () => {
+  assertUsage(["serve", "1", "--echo", "--reply", "x"], "Conflicting modes");
+  assertUsage(["serve", "1", "--sink", "--reply", "x"], "Conflicting modes");
+});
+
+Deno.test("parseCommandLine() sets keepOpen for -k and --keep-open", () => {
+  assertEquals(serve(["1", "-k"]).keepOpen, true);
+  assertEquals(serve(["1", "--keep-open"]).keepOpen, true);
+  assertEquals(serve(["1"]).keepOpen, false);
+});
+
+Deno.test("parseCommandLine() accepts combined short flags such as -kv", () => {
+  const command = serve(["1", "-kv"]);
+  assertEquals([command.keepOpen, command.verbose], [true, true]);
+});
+
+Deno.test("parseCommandLine() sets verbose and json for serve", () => {
+  const command = serve(["1", "-v", "--json"]);
+  assertEquals([command.verbose, command.json], [true, true]);
+  const long = serve(["1", "--verbose"]);
+  assertEquals([long.verbose, long.json], [true, false]);
+});
+
+Deno.test("parseCommandLine() parses serve --idle-timeout in every duration form", () => {
+  assertEquals(serve(["1", "--idle-timeout", "500ms"]).idleTimeoutMs, 500);
+  assertEquals(serve(["1", "--idle-timeout", "2s"]).idleTimeoutMs, 2000);
+  assertEquals(serve(["1", "--idle-timeout", "1m"]).idleTimeoutMs, 60_000);
+  assertEquals(serve(["1", "--idle-timeout", "3"]).idleTimeoutMs, 3000);
+  assertEquals(serve(["1", "--idle-timeout=250ms"]).idleTimeoutMs, 250);
+});
+
+Deno.test("parseCommandLine() rejects a bad serve --idle-timeout as a usage error", () => {
+  const error = assertUsage(["serve", "1", "--idle-timeout", "soon"], "--idle-timeout");
+  assertEquals(error.command, "serve");
+  assertUsage(["serve", "1", "--idle-timeout", "0"]);
+  assertUsage(["serve", "1", "--idle-timeout", "5x"]);
+});
+
+Deno.test("parseCommandLine() rejects --timeout for serve", () => {
+  assertUsage(["serve", "1", "--timeout", "2s"], "--timeout");
+});
+
+Deno.test("parseCommandLine() rejects connect's options for serve", () => {
+  assertUsage(["serve", "1", "--send", "x"], 'Unknown option "--send"');
+});
+
+Deno.test("parseCommandLine() rejects an unknown option for serve", () => {
+  const error = assertUsage(["serve", "1", "--bogus"], 'Unknown option "--bogus"');
+  assertEquals(error.command, "serve");
+  assertUsage(["serve", "1", "-x"], 'Unknown option "-x"');
+  assertUsage(["serve", "1", "--bogus=1"], 'Unknown option "--bogus"');
+  assertUsage(["serve", "1", "--no-echo"], "Unknown option");
+});
+
+Deno.test("parseCommandLine() rejects serve --reply without its value", () => {
+  const error = assertUsage(["serve", "1", "--reply"], "needs a value");
+  assertEquals(error.command, "serve");
+});
+
+Deno.test("parseCommandLine() rejects serve --idle-timeout without its value", () => {
+  assertUsage(["serve", "1", "--idle-timeout"], "needs a value");
+});
+
+// --- connect ---------------------------------------------------------------------------------
+
+Deno.test("parseCommandLine() parses connect HOST:PORT with defaults", () => {
+  assertEquals(parseCommandLine(["connect", "localhost:80"]), {
+    command: "connect",
+    target: { hostname: "localhost", port: 80 },
+    send: undefined,
+    timeoutMs: undefined,
+    idleTimeoutMs: undefined,
+    verbose: false,
+    json: false,
+  });
+});
+
+Deno.test("parseCommandLine() parses connect HOST PORT", () => {
+  assertEquals(connect(["localhost", "80"]).target, { hostname: "localhost", port: 80 });
+  assertEquals(connect(["127.0.0.1", "9090"]).target, { hostname: "127.0.0.1", port: 9090 });
+});
+
+Deno.test("parseCommandLine() parses connect with a bracketed IPv6 address", () => {
+  assertEquals(connect(["[::1]:9090"]).target, { hostname: "::1", port: 9090 });
+});
+
+Deno.test("parseCommandLine() strips the brackets of an IPv6 host in connect HOST PORT", () => {
+  assertEquals(connect(["[::1]", "9090"]).target, { hostname: "::1", port: 9090 });
+  assertEquals(connect(["::1", "9090"]).target, { hostname: "::1", port: 9090 });
+});
+
+Deno.test("parseCommandLine() rejects port 0 for connect", () => {
+  assertUsage(["connect", "localhost:0"], 'Invalid port "0"');
+  assertUsage(["connect", "localhost", "0"], 'Invalid port "0"');
+});
+
+Deno.test("parseCommandLine() rejects a bad connect target", () => {
+  for (
+    const argv of [
+      ["localhost"],
+      ["localhost:"],
+      [":80"],
+      ["localhost:65536"],
+      ["localhost:http"],
+      ["localhost", "http"],
+      ["localhost", "70000"],
+      ["::1:9090"],
+      ["[::1]"],
+    ]
+  ) {
+    const error = assertThrows(() => parseCommandLine(["connect", ...argv]), UsageError);
+    assertEquals((error as UsageError).exitCode, 2);
+    assertEquals((error as UsageError).command, "connect");
+  }
+});
+
+Deno.test("parseCommandLine() rejects connect without a target", () => {
+  const error = assertUsage(["connect"], "Missing target");
+  assertEquals(error.command, "connect");
+});
+
+Deno.test("parseCommandLine() rejects an extra argument for connect", () => {
+  assertUsage(["connect", "localhost", "80", "90"], 'Unexpected argument "90"');
+  assertUsage(["connect", "localhost:80", "90", "100"], "Unexpected argument");
+});
+
+Deno.test("parseCommandLine() takes --send TEXT exactly for connect", () => {
+  assertEquals(connect(["h:1", "--send", "hello\n"]).send, "hello\n");
+  assertEquals(connect(["h:1", "--send", " spaced  "]).send, " spaced  ");
+  assertEquals(connect(["h:1", "--send=a=b"]).send, "a=b");
+  assertEquals(connect(["h:1", "--send=--json"]).send, "--json");
+  assertEquals(connect(["h:1"]).send, undefined);
+});
+
+Deno.test("parseCommandLine() keeps the last value of a repeated string option", () => {
+  assertEquals(connect(["h:1", "--send", "a", "--send", "b"]).send, "b");
+  assertEquals(serve(["1", "--reply", "a", "--reply", "b"]).mode, { kind: "reply", text: "b" });
+});
+
+Deno.test("parseCommandLine() parses connect --timeout and --idle-timeout", () => {
+  const command = connect(["h:1", "--timeout", "500ms", "--idle-timeout", "2"]);
+  assertEquals([command.timeoutMs, command.idleTimeoutMs], [500, 2000]);
+  assertEquals(connect(["h:1", "--timeout=1m"]).timeoutMs, 60_000);
+});
+
+Deno.test("parseCommandLine() rejects a bad connect --timeout as a usage error", () => {
+  const error = assertUsage(["connect", "h:1", "--timeout", "forever"], "--timeout");
+  assertEquals(error.command, "connect");
+  assertUsage(["connect", "h:1", "--timeout", "0s"]);
+  assertUsage(["connect", "h:1", "--timeout", "-5"]);
+});
+
+Deno.test("parseCommandLine() rejects connect options without their value", () => {
+  assertUsage(["connect", "h:1", "--timeout"], 'Option "--timeout" needs a value');
+  assertUsage(["connect", "h:1", "--send"], 'Option "--send" needs a value');
+  assertUsage(["connect", "h:1", "--idle-timeout"], "needs a value");
+});
+
+Deno.test("parseCommandLine() rejects serve's options for connect", () => {
+  assertUsage(["connect", "h:1", "--echo"], 'Unknown option "--echo"');
+  assertUsage(["connect", "h:1", "-k"], 'Unknown option "-k"');
+});
+
+Deno.test("parseCommandLine() rejects an unknown option for connect", () => {
+  const error = assertUsage(["connect", "h:1", "--bogus"], 'Unknown option "--bogus"');
+  assertEquals(error.command, "connect");
+});
+
+Deno.test("parseCommandLine() sets verbose and json for connect", () => {
+  const command = connect(["-v", "--json", "h:1"]);
+  assertEquals([command.verbose, command.json], [true, true]);
+});
+
+Deno.test("parseCommandLine() takes everything after -- as positionals", () => {
+  assertEquals(connect(["--", "localhost", "80"]).target, { hostname: "localhost", port: 80 });
+});
+
+// --- parseFlags ------------------------------------------------------------------------------
+
+const SPEC: FlagSpec = {
+  boolean: ["verbose", "json"],
+  string: ["timeout"],
+  collect: ["name"],
+  alias: { v: "verbose", n: "name", t: "timeout" },
+};
+
+Deno.test("parseFlags() separates positionals, booleans and strings", () => {
+  const flags = parseFlags(["a", "-v", "--timeout", "2s", "b"], SPEC, "greet");
+  assertEquals(flags.positionals, ["a", "b"]);
+  assertEquals([...flags.booleans], ["verbose"]);
+  assertEquals([...flags.strings], [["timeout", "2s"]]);
+  assertEquals(flags.lists.size, 0);
+});
+
+Deno.test("parseFlags() collects a repeated option in order", () => {
+  const flags = parseFlags(["h:1", "--name", "Ann", "-n", "Bob", "--name=Cy"], SPEC, "greet");
+  assertEquals(flags.lists.get("name"), ["Ann", "Bob", "Cy"]);
+  assertEquals(flags.positionals, ["h:1"]);
+});
+
+Deno.test("parseFlags() reports only the booleans that were given", () => {
+  const flags = parseFlags(["--json"], SPEC, "greet");
+  assertEquals(flags.booleans.has("json"), true);
+  assertEquals(flags.booleans.has("verbose"), false);
+});
+
+Deno.test("parseFlags() resolves a short alias of a string option", () => {
+  assertEquals(parseFlags(["-t", "3"], SPEC, "greet").strings.get("timeout"), "3");
+});
+
+Deno.test("parseFlags() keeps positionals as strings, numbers included", () => {
+  const flags = parseFlags(["localhost", "80"], SPEC, "greet");
+  assertEquals(flags.positionals, ["localhost", "80"]);
+  assertEquals(typeof flags.positionals[1], "string");
+});
+
+Deno.test("parseFlags() puts the arguments after -- among the positionals", () => {
+  const flags = parseFlags(["a", "--", "--json", "-v"], SPEC, "greet");
+  assertEquals(flags.positionals, ["a", "--json", "-v"]);
+  assertEquals(flags.booleans.size, 0);
+});
+
+Deno.test("parseFlags() rejects an unknown long option, naming the command", () => {
+  const error = assertThrows(
+    () => parseFlags(["--nope"], SPEC, "greet"),
+    UsageError,
+    'Unknown option "--nope" for "greet"',
+  );
+  assertEquals((error as UsageError).command, "greet");
+  assertEquals((error as UsageError).exitCode, 2);
+});
+
+Deno.test("parseFlags() rejects an unknown short option", () => {
+  assertThrows(() => parseFlags(["-z"], SPEC, "greet"), UsageError, 'Unknown option "-z"');
+});
+
+Deno.test("parseFlags() rejects an unknown option given with =VALUE, without the value", () => {
+  assertThrows(
+    () => parseFlags(["--nope=secret"], SPEC, "greet"),
+    UsageError,
+    'Unknown option "--nope" for',
+  );
+});
+
+Deno.test("parseFlags() rejects a string or collected option without its value", () => {
+  assertThrows(() => parseFlags(["--timeout"], SPEC, "greet"), UsageError, "needs a value");
+  assertThrows(() => parseFlags(["--name"], SPEC, "greet"), UsageError, "needs a value");
+  assertThrows(() => parseFlags(["h", "-n"], SPEC, "greet"), UsageError, '"-n" needs a value');
+});
+
+Deno.test("parseFlags() accepts an option's value given with =, even an empty one", () => {
+  assertEquals(parseFlags(["--timeout="], SPEC, "greet").strings.get("timeout"), "");
+});
+
+Deno.test("parseFlags() does not check option values after --", () => {
+  const flags = parseFlags(["--", "--timeout"], SPEC, "greet");
+  assertEquals(flags.positionals, ["--timeout"]);
+  assertEquals(flags.strings.size, 0);
+});

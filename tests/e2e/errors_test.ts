@@ -1,0 +1,138 @@
+/** Every error a user can cause: one line starting with "tcpkit: ", the contract's exit code. */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { type Output, run, Running, Server, tcpkit, waitForListener } from "./_cli.ts";
+
+/** One error line (plus an optional usage hint), never a stack trace. */
+function assertOneLineError(out: Output, code: number, pattern: RegExp): void {
+  assertEquals(out.code, code, out.stderr);
+  assertEquals(out.stdout, "");
+  const lines = out.stderr.trimEnd().split("\n");
+  assertMatch(lines[0], pattern);
+  assert(lines.length === 1 || (code === 2 && lines.length === 2), out.stderr);
+  assert(!/Uncaught|^\s+at /m.test(out.stderr), out.stderr);
+}
+
+Deno.test("connect to a closed port exits 1: connection refused", async () => {
+  const out = await tcpkit(["connect", "127.0.0.1:1"]);
+  assertOneLineError(out, 1, /^tcpkit: cannot connect to 127\.0\.0\.1:1: connection refused$/);
+});
+
+Deno.test("connect to a name that does not resolve exits 3", async () => {
+  const out = await tcpkit(["connect", "no-such-host.invalid", "80"]);
+  assertOneLineError(out, 3, /^tcpkit: cannot resolve host "no-such-host\.invalid"/);
+});
+
+Deno.test("serve on a port in use exits 1: address already in use", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const out = await tcpkit(["serve", `127.0.0.1:${listener.addr.port}`]);
+  assertOneLineError(
+    out,
+    1,
+    /^tcpkit: cannot listen on 127\.0\.0\.1:\d+: address already in use; choose another port/,
+  );
+});
+
+Deno.test("connect --timeout gives up on a server that never answers and exits 4", async () => {
+  // A listener with a full accept queue drops further SYNs: the connect hangs.
+  const script = `
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+held = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", port)); held.append(c)
+time.sleep(0.2)
+print(port, flush=True)
+sys.stdin.read()
+`;
+  await using py = new Running(["python3", "-c", script], { stdin: true });
+  const port = (await py.stdout.waitFor(/(\d+)\n/))[1];
+  const out = await tcpkit(["connect", `127.0.0.1:${port}`, "--timeout", "300ms"]);
+  assertOneLineError(
+    out,
+    4,
+    /^tcpkit: cannot connect to 127\.0\.0\.1:\d+: timed out after 300 ms$/,
+  );
+});
+
+Deno.test("connect --idle-timeout ends a silent connection and exits 4", async () => {
+  await using server = await Server.start(["127.0.0.1:0"], { stdin: true });
+  await using client = new Running(
+    [
+      ...(await import("./_cli.ts")).TCPKIT,
+      "connect",
+      `127.0.0.1:${server.port}`,
+      "--idle-timeout",
+      "0.3",
+    ],
+    { stdin: true },
+  );
+  const out = await client.result();
+  assertOneLineError(out, 4, /^tcpkit: idle timeout: no data either way for 300 ms; closed /);
+});
+
+Deno.test("connect exits 1 when the server resets the connection", async () => {
+  const script = `
+import socket, struct
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); c.recv(10)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
+`;
+  await using py = new Running(["python3", "-c", script]);
+  const port = (await py.stdout.waitFor(/(\d+)\n/))[1];
+  await using client = new Running(
+    [...(await import("./_cli.ts")).TCPKIT, "connect", `127.0.0.1:${port}`],
+    { stdin: true },
+  );
+  await client.write("hello");
+  const out = await client.result();
+  assertOneLineError(out, 1, /^tcpkit: connection to 127\.0\.0\.1:\d+: connection reset by peer$/);
+});
+
+Deno.test("usage errors exit 2 with one line and a hint", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [["serve", "70000"], /^tcpkit: invalid port "70000": expected an integer from 0 to 65535$/],
+    [["connect", "127.0.0.1:0"], /^tcpkit: invalid port "0": expected an integer from 1 to 65535$/],
+    [["connect", "localhost", "http"], /^tcpkit: invalid port "http"/],
+    [["connect", "::1:80"], /^tcpkit: invalid address "::1:80": put an IPv6 address in brackets/],
+    [["serve", "9000", "--bogus"], /^tcpkit: unknown option "--bogus" for "serve"$/],
+    [["serve", "9000", "--echo", "--sink"], /^tcpkit: conflicting modes --echo and --sink/],
+    [["serve", "9000", "--sink", "--reply", "x"], /^tcpkit: conflicting modes --sink and --reply/],
+    [
+      ["connect", "h:1", "--timeout", "soon"],
+      /^tcpkit: invalid --timeout "soon": expected a positive duration/,
+    ],
+    [
+      ["connect", "h:1", "--idle-timeout", "-1s"],
+      /^tcpkit: (invalid --idle-timeout|unknown option)/,
+    ],
+    [["connect"], /^tcpkit: missing target/],
+    [["frobnicate"], /^tcpkit: unknown command "frobnicate"/],
+    [[], /^tcpkit: missing command/],
+    [["serve", "9000", "--reply"], /^tcpkit: option "--reply" needs a value$/],
+  ];
+  for (const [args, pattern] of cases) {
+    await t.step(args.join(" ") || "(nothing)", async () => {
+      const out = await tcpkit(args);
+      assertOneLineError(out, 2, pattern);
+      assertMatch(out.stderr, /Try "tcpkit (serve |connect )?--help"\.\n$/);
+    });
+  }
+});
+
+Deno.test("--help, COMMAND --help and --version print to stdout and exit 0", async () => {
+  const help = await tcpkit(["--help"]);
+  assertEquals(help.code, 0);
+  assertMatch(help.stdout, /Usage:[^]*tcpkit serve[^]*tcpkit connect[^]*Exit codes/);
+  for (const command of ["serve", "connect"]) {
+    const out = await tcpkit([command, "--help"]);
+    assertEquals(out.code, 0);
+    assertMatch(out.stdout, new RegExp(`^Usage: tcpkit ${command}[^]*Examples:`));
+  }
+  const version = await tcpkit(["--version"]);
+  assertMatch(version.stdout, /^tcpkit \d+\.\d+\.\d+ \(deno 2\.\d+\.\d+, .+\)\n$/);
+});
+
+void run;
+void waitForListener;

@@ -1,0 +1,120 @@
+import { assertEquals, assertFalse } from "@std/assert";
+import { escapeBytes, escapeText } from "../../lib/io/escape.ts";
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+// --- escapeBytes -----------------------------------------------------------------------------
+
+Deno.test("escapeBytes() keeps printable ASCII as it is", () => {
+  assertEquals(escapeBytes(encode("Hello, world! ~[]{}")), "Hello, world! ~[]{}");
+});
+
+Deno.test("escapeBytes() returns an empty string for no bytes", () => {
+  assertEquals(escapeBytes(new Uint8Array(0)), "");
+});
+
+Deno.test("escapeBytes() escapes ESC, so terminal sequences are shown, not run", () => {
+  assertEquals(escapeBytes(encode("hi\x1b[31mred")), "hi\\x1b[31mred");
+  assertFalse(escapeBytes(encode("\x1b]0;title\x07")).includes("\x1b"));
+});
+
+Deno.test("escapeBytes() escapes NUL", () => {
+  assertEquals(escapeBytes(bytes(0x61, 0x00, 0x62)), "a\\x00b");
+});
+
+Deno.test("escapeBytes() escapes BEL", () => {
+  assertEquals(escapeBytes(bytes(0x07)), "\\x07");
+});
+
+Deno.test("escapeBytes() escapes CR as \\r", () => {
+  assertEquals(escapeBytes(encode("a\r\n")), "a\\r\\n");
+});
+
+Deno.test("escapeBytes() escapes LF and tab by default", () => {
+  assertEquals(escapeBytes(encode("a\nb\tc")), "a\\nb\\tc");
+});
+
+Deno.test("escapeBytes() doubles a backslash, so escapes stay unambiguous", () => {
+  assertEquals(escapeBytes(encode("a\\b")), "a\\\\b");
+  // A literal backslash-x-1-b is not the same as an ESC byte.
+  assertEquals(escapeBytes(encode("\\x1b")), "\\\\x1b");
+});
+
+Deno.test("escapeBytes() escapes DEL and the other C0 control bytes", () => {
+  assertEquals(escapeBytes(bytes(0x7f)), "\\x7f");
+  assertEquals(escapeBytes(bytes(0x01, 0x08, 0x0b, 0x0c, 0x1f)), "\\x01\\x08\\x0b\\x0c\\x1f");
+});
+
+Deno.test("escapeBytes() escapes a C1 control character encoded in UTF-8", () => {
+  // U+009B (CSI) is a terminal control sequence introducer.
+  assertEquals(escapeBytes(bytes(0xc2, 0x9b)), "\\x9b");
+});
+
+Deno.test("escapeBytes() keeps multi-byte UTF-8 characters", () => {
+  assertEquals(escapeBytes(encode("café")), "café");
+  assertEquals(escapeBytes(encode("€ 100")), "€ 100");
+  assertEquals(escapeBytes(encode("日本語")), "日本語");
+  assertEquals(escapeBytes(encode("ok 😀!")), "ok 😀!");
+});
+
+Deno.test("escapeBytes() escapes bytes that are not valid UTF-8 as \\xNN", () => {
+  assertEquals(escapeBytes(bytes(0xff)), "\\xff");
+  assertEquals(escapeBytes(bytes(0x41, 0xfe, 0x42)), "A\\xfeB");
+  assertEquals(escapeBytes(bytes(0x80)), "\\x80");
+});
+
+Deno.test("escapeBytes() escapes a truncated UTF-8 sequence byte by byte", () => {
+  assertEquals(escapeBytes(bytes(0xc3)), "\\xc3");
+  assertEquals(escapeBytes(bytes(0xe2, 0x82)), "\\xe2\\x82");
+  assertEquals(escapeBytes(bytes(0xf0, 0x9f, 0x98)), "\\xf0\\x9f\\x98");
+  assertEquals(escapeBytes(bytes(0xc3, 0x41)), "\\xc3A");
+});
+
+Deno.test("escapeBytes() escapes overlong encodings and UTF-16 surrogates", () => {
+  assertEquals(escapeBytes(bytes(0xc0, 0x80)), "\\xc0\\x80");
+  assertEquals(escapeBytes(bytes(0xed, 0xa0, 0x80)), "\\xed\\xa0\\x80");
+});
+
+Deno.test("escapeBytes() resumes after an invalid byte with valid UTF-8", () => {
+  const input = new Uint8Array([...encode("é"), 0xff, ...encode("ü\x1bz")]);
+  assertEquals(escapeBytes(input), "é\\xffü\\x1bz");
+});
+
+Deno.test("escapeBytes() keeps LF and tab with keepNewlines", () => {
+  assertEquals(escapeBytes(encode("a\nb\tc\n"), { keepNewlines: true }), "a\nb\tc\n");
+});
+
+Deno.test("escapeBytes() still escapes CR and ESC with keepNewlines", () => {
+  assertEquals(escapeBytes(encode("a\r\n\x1b"), { keepNewlines: true }), "a\\r\n\\x1b");
+});
+
+Deno.test("escapeBytes() output never contains a control character", () => {
+  const all = new Uint8Array(256).map((_, i) => i);
+  // deno-lint-ignore no-control-regex
+  assertFalse(/[\x00-\x1f\x7f-\x9f]/.test(escapeBytes(all)));
+});
+
+// --- escapeText ------------------------------------------------------------------------------
+
+Deno.test("escapeText() keeps ordinary text", () => {
+  assertEquals(escapeText("Hello, café 😀"), "Hello, café 😀");
+});
+
+Deno.test("escapeText() escapes control characters", () => {
+  assertEquals(escapeText("\x1b[0m\x00\x07\r"), "\\x1b[0m\\x00\\x07\\r");
+});
+
+Deno.test("escapeText() escapes LF and tab unless keepNewlines", () => {
+  assertEquals(escapeText("a\n\tb"), "a\\n\\tb");
+  assertEquals(escapeText("a\n\tb", { keepNewlines: true }), "a\n\tb");
+});
+
+Deno.test("escapeText() doubles a backslash", () => {
+  assertEquals(escapeText("C:\\dir"), "C:\\\\dir");
+});
+
+Deno.test("escapeText() escapes C1 controls and the Unicode line separators", () => {
+  assertEquals(escapeText("\x9b"), "\\x9b");
+  assertEquals(escapeText("a\u2028b\u2029c"), "a\\u2028b\\u2029c");
+});
