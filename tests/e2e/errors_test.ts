@@ -105,8 +105,10 @@ Deno.test("usage errors exit 2 with one line and a hint", async (t) => {
     ],
     [
       ["connect", "h:1", "--idle-timeout", "-1s"],
-      /^tcpkit: (invalid --idle-timeout|unknown option)/,
+      /^tcpkit: option "--idle-timeout" needs a value/,
     ],
+    [["connect", "h:1", "--idle-timeout=-1s"], /^tcpkit: invalid --idle-timeout "-1s"/],
+    [["connect", "h:1", "--send", "--json"], /^tcpkit: option "--send" needs a value/],
     [["connect"], /^tcpkit: missing target/],
     [["frobnicate"], /^tcpkit: unknown command "frobnicate"/],
     [[], /^tcpkit: missing command/],
