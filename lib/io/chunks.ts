@@ -33,7 +33,7 @@ export interface ReaderSourceOptions {
 }
 
 /** The size of the first read buffer of a connection. */
-export const INITIAL_BUFFER_SIZE = 4 * 1024;
+export const INITIAL_BUFFER_SIZE = 1024;
 /** The largest read buffer: 256 KiB matched nc's throughput; more gave nothing. */
 export const MAX_BUFFER_SIZE = 256 * 1024;
 

@@ -87,7 +87,10 @@ export async function run(
 /** Collects a stream's text as it arrives and lets a test wait for a pattern in it. */
 export class TextCollector {
   text = "";
-  #waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  #waiters: {
+    test: (text: string) => RegExpMatchArray | null;
+    resolve: (m: RegExpMatchArray) => void;
+  }[] = [];
   readonly done: Promise<void>;
 
   constructor(stream: ReadableStream<Uint8Array>) {
@@ -101,14 +104,31 @@ export class TextCollector {
 
   /** Resolves with the first match of `pattern`, now or when the text arrives. */
   waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    const match = this.text.match(pattern);
+    return this.#waitUntil((text) => text.match(pattern), pattern, timeoutMs);
+  }
+
+  /** Resolves once `literal` has appeared `count` times. */
+  waitForCount(literal: string, count: number, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    return this.#waitUntil(
+      (text) => text.split(literal).length > count ? [literal] as RegExpMatchArray : null,
+      `${count} × "${literal}"`,
+      timeoutMs,
+    );
+  }
+
+  #waitUntil(
+    test: (text: string) => RegExpMatchArray | null,
+    what: unknown,
+    timeoutMs: number,
+  ): Promise<RegExpMatchArray> {
+    const match = test(this.text);
     if (match) return Promise.resolve(match);
     let timer: ReturnType<typeof setTimeout> | undefined;
     return Promise.race([
-      new Promise<RegExpMatchArray>((resolve) => this.#waiters.push({ pattern, resolve })),
+      new Promise<RegExpMatchArray>((resolve) => this.#waiters.push({ test, resolve })),
       new Promise<never>((_, reject) =>
         timer = setTimeout(
-          () => reject(new Error(`timed out waiting for ${pattern} in: ${this.text}`)),
+          () => reject(new Error(`timed out waiting for ${what} in: ${this.text.slice(-2000)}`)),
           timeoutMs,
         )
       ),
@@ -116,8 +136,8 @@ export class TextCollector {
   }
 
   #check(): void {
-    this.#waiters = this.#waiters.filter(({ pattern, resolve }) => {
-      const match = this.text.match(pattern);
+    this.#waiters = this.#waiters.filter(({ test, resolve }) => {
+      const match = test(this.text);
       if (match) resolve(match);
       return !match;
     });

@@ -1,0 +1,66 @@
+/** Memory stays bounded: a slow reader of serve's stdout, and many idle clients. */
+import { assert } from "@std/assert";
+import { memoryOf, Server, TCPKIT_SH } from "./_cli.ts";
+
+const MiB = 1024 * 1024;
+
+Deno.test("serve's memory stays bounded when its stdout is read slowly", async () => {
+  // exec: the shell becomes tcpkit, so the child's pid is tcpkit's own.
+  const slowReader = `python3 -c 'import sys, time
+while sys.stdin.buffer.read(65536): time.sleep(0.01)'`;
+  await using server = await Server.spawn([
+    "bash",
+    "-c",
+    `exec ${TCPKIT_SH} serve 127.0.0.1:0 > >(${slowReader})`,
+  ]);
+  const before = await memoryOf(server.child.pid);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  let sent = 0;
+  const sending = (async () => {
+    const chunk = new Uint8Array(MiB);
+    for (let i = 0; i < 256; i++) {
+      for (let offset = 0; offset < chunk.length;) {
+        const n = await conn.write(chunk.subarray(offset));
+        offset += n;
+        sent += n;
+      }
+    }
+  })().catch(() => {});
+  // The sender outpaces the reader by far: without backpressure the server would hold it all.
+  let peak = before.rss;
+  for (let i = 0; i < 30; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    peak = Math.max(peak, (await memoryOf(server.child.pid)).rss);
+  }
+  server.kill("SIGKILL");
+  await server.result();
+  conn.close();
+  await sending;
+  assert(sent > 8 * MiB, `only ${sent} bytes were sent`);
+  assert(sent < 256 * MiB, "the slow reader kept up: the test proves nothing");
+  assert(peak - before.rss < 48 * MiB, `grew by ${((peak - before.rss) / MiB).toFixed(1)} MiB`);
+});
+
+Deno.test("serve -k holds 1,000 idle clients in little memory", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "-k", "-v"]);
+  // The first client starts the stdin reader (a Worker, paid once): measure from there.
+  const conns: Deno.TcpConn[] = [await Deno.connect({ hostname: "127.0.0.1", port: server.port })];
+  await server.stderr.waitForCount("connection from", 1);
+  const before = await memoryOf(server.child.pid);
+  try {
+    for (let i = 0; i < 1000; i += 100) {
+      const batch = Array.from(
+        { length: 100 },
+        () => Deno.connect({ hostname: "127.0.0.1", port: server.port }),
+      );
+      conns.push(...await Promise.all(batch));
+    }
+    await server.stderr.waitForCount("connection from", 1001, 30_000);
+    const after = await memoryOf(server.child.pid);
+    const perConnection = (after.rss - before.rss) / 1000;
+    // A 64 KiB buffer per connection, or `for await` over conn.readable, costs 65 KB or more.
+    assert(perConnection < 48 * 1024, `${(perConnection / 1024).toFixed(1)} KiB per connection`);
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+});
