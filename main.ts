@@ -42,6 +42,7 @@ async function run(command: Command): Promise<number> {
           output: writerSink(Deno.stdout),
           reporter: createReporter(command),
           signal: shutdown.signal,
+          inputIsTerminal: Deno.stdin.isTerminal(),
         });
       } finally {
         signals.remove();

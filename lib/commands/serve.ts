@@ -28,6 +28,11 @@ export interface ServeIO {
   reporter: Reporter;
   /** Aborted on SIGINT or SIGTERM: stop accepting, close everything, summarise, exit 0. */
   signal?: AbortSignal;
+  /**
+   * Whether stdin is a person at a terminal: then a client's close ends its connection, as
+   * with nc -l, instead of waiting for the person's Ctrl-D to finish the other direction.
+   */
+  inputIsTerminal?: boolean;
   /** Told the real address once listening (tests use it to find port 0's choice). */
   onListening?: (address: string, port: number) => void;
 }
@@ -105,7 +110,12 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
       { peer: session.peer, local: formatNetAddr(conn.localAddr) },
       `connection from ${session.peer}`,
     );
-    const handler = serveSession(session, command, { output, reporter, broadcast })
+    const handler = serveSession(session, command, {
+      output,
+      reporter,
+      broadcast,
+      inputIsTerminal: io.inputIsTerminal ?? false,
+    })
       .then(
         () => {
           reporter.event(
@@ -228,6 +238,7 @@ interface SessionContext {
   output: ChunkSink;
   reporter: Reporter;
   broadcast?: Broadcast;
+  inputIsTerminal: boolean;
 }
 
 interface SessionSubscriber extends Subscriber {
@@ -287,6 +298,7 @@ async function stdioSession(
   const { conn } = session;
   let sendError: unknown;
   const receiving = pump(readerSource(conn), context.output, { end: false, onChunk: received });
+  let stopSending = () => {};
   const sent = new Promise<void>((resolve) => {
     const subscriber: SessionSubscriber = {
       session,
@@ -298,13 +310,18 @@ async function stdioSession(
       },
     };
     context.broadcast!.add(subscriber);
-    // The receiving side ending in error also ends the sending side.
-    receiving.catch(() => {
+    stopSending = () => {
       context.broadcast!.remove(subscriber);
       resolve();
-    });
+    };
   });
-  await receiving;
+  try {
+    await receiving;
+  } catch (e) {
+    stopSending(); // the receiving side failing ends the sending side too
+    throw e;
+  }
+  if (context.inputIsTerminal) stopSending();
   await Promise.race([sent, session.closed]);
   if (sendError !== undefined && !isPeerGone(sendError) && !isClosedLocally(sendError)) {
     throw sendError;

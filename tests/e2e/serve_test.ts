@@ -1,6 +1,17 @@
 /** serve end to end, with nc, socat and python3 as the clients. */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { bash, run, Running, Server, TCPKIT, tcpkit, TCPKIT_SH, tempDir } from "./_cli.ts";
+import {
+  bash,
+  freePort,
+  run,
+  Running,
+  Server,
+  TCPKIT,
+  tcpkit,
+  TCPKIT_SH,
+  tempDir,
+  waitForListener,
+} from "./_cli.ts";
 
 Deno.test("serve writes what an nc client sends to stdout and sends stdin back", async () => {
   await using server = await Server.start(["127.0.0.1:0"], { stdin: true });
@@ -177,4 +188,19 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.cl
   const out = await server.result();
   assertEquals(out.code, 0);
   assert(!/Uncaught/.test(out.stderr), out.stderr);
+});
+
+Deno.test("serve with stdin at a terminal ends the connection when the client closes", async () => {
+  const port = freePort();
+  // `script` gives tcpkit a terminal for stdin; our pipe into script stays open and silent.
+  await using server = new Running(
+    ["script", "-qfec", `timeout 10 ${TCPKIT_SH} serve 127.0.0.1:${port}`, "/dev/null"],
+    { stdin: true },
+  );
+  await waitForListener(port);
+  const client = await bash(`printf 'bye' | nc -N 127.0.0.1 ${port}`, { timeoutMs: 10_000 });
+  assertEquals(client.code, 0);
+  const out = await server.result(10_000);
+  assertEquals(out.code, 0);
+  assertMatch(out.stdout, /bye/);
 });
