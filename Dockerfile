@@ -1,0 +1,16 @@
+# tcpkit in a minimal container: compiled in the official Deno image, run on distroless/cc
+# (glibc and libgcc, which the compiled binary needs, and nothing else) as a non-root user.
+#   docker build -t tcpkit .
+#   docker run --rm -p 9000:9000 tcpkit serve 9000 --echo -k
+FROM denoland/deno:2.9.6 AS build
+WORKDIR /src
+COPY deno.json deno.lock main.ts ./
+COPY lib ./lib
+# The permissions the tests run tcpkit with.
+RUN deno compile --allow-net --output /out/tcpkit main.ts
+
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /out/tcpkit /usr/local/bin/tcpkit
+USER nonroot
+ENTRYPOINT ["/usr/local/bin/tcpkit"]
+CMD ["--help"]
