@@ -1,6 +1,6 @@
 /** Showing bytes from the network as safe text: control bytes and invalid UTF-8 escaped. */
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8");
 const NAMED: Record<number, string> = { 0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r", 0x5c: "\\\\" };
 
 /** Options for {@linkcode escapeBytes}. */
@@ -20,22 +20,36 @@ export interface EscapeOptions {
  * ```
  */
 export function escapeBytes(bytes: Uint8Array, options: EscapeOptions = {}): string {
+  // One pass: runs of printable, valid UTF-8 are decoded whole; everything else is escaped.
   let out = "";
   let start = 0;
-  for (let i = 0; i <= bytes.length; i++) {
-    // Runs of valid UTF-8 are decoded whole; a byte that breaks one is escaped alone.
-    if (i < bytes.length && bytes[i] < 0x80) continue;
-    out += escapeText(decodeAscii(bytes, start, i), options);
-    if (i === bytes.length) break;
-    const length = utf8Length(bytes, i);
-    if (length > 0) {
-      out += escapeText(decoder.decode(bytes.subarray(i, i + length)), options);
-      i += length - 1;
-    } else {
-      out += hex(bytes[i]);
+  let i = 0;
+  const flush = () => {
+    if (i > start) out += decoder.decode(bytes.subarray(start, i));
+  };
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b >= 0x20 && b < 0x7f && b !== 0x5c) {
+      i++;
+      continue;
     }
-    start = i + 1;
+    const length = b < 0x80 ? 1 : utf8Length(bytes, i);
+    if (length > 1 && !isEscapedCodePoint(bytes, i, length)) {
+      i += length;
+      continue;
+    }
+    flush();
+    if (length === 0) {
+      out += hex(b);
+      i++;
+    } else {
+      const text = decoder.decode(bytes.subarray(i, i + length));
+      out += escapeText(text, options);
+      i += length;
+    }
+    start = i;
   }
+  flush();
   return out;
 }
 
@@ -49,13 +63,10 @@ export function escapeText(text: string, options: EscapeOptions = {}): string {
   });
 }
 
-function decodeAscii(bytes: Uint8Array, start: number, end: number): string {
-  let s = "";
-  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
-  return s;
-}
-
-/** The length of the valid UTF-8 sequence at `i`, or 0 if there is none. */
+/**
+ * The length of the well-formed UTF-8 sequence at `i` (2 to 4), or 0 if there is none: no
+ * overlong forms, no surrogates, nothing above U+10FFFF.
+ */
 function utf8Length(bytes: Uint8Array, i: number): number {
   const b = bytes[i];
   const length = b >= 0xc2 && b <= 0xdf
@@ -66,12 +77,28 @@ function utf8Length(bytes: Uint8Array, i: number): number {
     ? 4
     : 0;
   if (length === 0 || i + length > bytes.length) return 0;
-  try {
-    decoder.decode(bytes.subarray(i, i + length));
-    return length;
-  } catch {
-    return 0;
+  const second = bytes[i + 1];
+  const [low, high] = b === 0xe0
+    ? [0xa0, 0xbf]
+    : b === 0xed
+    ? [0x80, 0x9f]
+    : b === 0xf0
+    ? [0x90, 0xbf]
+    : b === 0xf4
+    ? [0x80, 0x8f]
+    : [0x80, 0xbf];
+  if (second < low || second > high) return 0;
+  for (let k = 2; k < length; k++) {
+    if ((bytes[i + k] & 0xc0) !== 0x80) return 0;
   }
+  return length;
+}
+
+/** C1 controls (U+0080-U+009F) and the Unicode line and paragraph separators are escaped too. */
+function isEscapedCodePoint(bytes: Uint8Array, i: number, length: number): boolean {
+  if (length === 2) return bytes[i] === 0xc2 && bytes[i + 1] <= 0x9f;
+  return length === 3 && bytes[i] === 0xe2 && bytes[i + 1] === 0x80 &&
+    (bytes[i + 2] === 0xa8 || bytes[i + 2] === 0xa9);
 }
 
 function hex(code: number): string {

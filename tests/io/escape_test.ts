@@ -118,3 +118,17 @@ Deno.test("escapeText() escapes C1 controls and the Unicode line separators", ()
   assertEquals(escapeText("\x9b"), "\\x9b");
   assertEquals(escapeText("a\u2028b\u2029c"), "a\\u2028b\\u2029c");
 });
+
+Deno.test("escapeBytes() escapes ill-formed UTF-8: surrogates, overlong forms, above U+10FFFF", () => {
+  assertEquals(escapeBytes(new Uint8Array([0xed, 0xa0, 0x80])), "\\xed\\xa0\\x80");
+  assertEquals(escapeBytes(new Uint8Array([0xc0, 0x80, 0x41])), "\\xc0\\x80A");
+  assertEquals(escapeBytes(new Uint8Array([0xe0, 0x80, 0xaf])), "\\xe0\\x80\\xaf");
+  assertEquals(escapeBytes(new Uint8Array([0xf4, 0x90, 0x80, 0x80])), "\\xf4\\x90\\x80\\x80");
+  assertEquals(escapeBytes(new Uint8Array([0xf0, 0x9f, 0x98, 0x80])), "😀");
+});
+
+Deno.test("escapeBytes() escapes C1 controls and the Unicode line separators", () => {
+  assertEquals(escapeBytes(new Uint8Array([0x61, 0xc2, 0x85, 0x62])), "a\\x85b");
+  assertEquals(escapeBytes(new TextEncoder().encode("a\u2028b\u2029c")), "a\\u2028b\\u2029c");
+  assertEquals(escapeBytes(new TextEncoder().encode("é\u00a0ü")), "é\u00a0ü");
+});
