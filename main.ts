@@ -5,6 +5,7 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { type Command, parseCommandLine } from "./lib/cli/args.ts";
 import { COMMAND_HELP, MAIN_HELP } from "./lib/cli/help.ts";
+import { check } from "./lib/commands/check.ts";
 import { connect } from "./lib/commands/connect.ts";
 import { serve } from "./lib/commands/serve.ts";
 import { ExitCode, TcpkitError, UsageError } from "./lib/errors.ts";
@@ -48,26 +49,29 @@ async function run(command: Command): Promise<number> {
         signals.remove();
       }
     }
-    case "connect": {
-      let interrupted = () => {};
-      const interruption = new Promise<number>((resolve) =>
-        interrupted = () => resolve(ExitCode.interrupted)
-      );
-      const signals = listenForSignals(["SIGINT"], interrupted);
-      try {
-        return await Promise.race([
-          connect(command, {
-            input: stdinSource(),
-            output: writerSink(Deno.stdout),
-            reporter: createReporter(command),
-            inputIsTerminal: Deno.stdin.isTerminal(),
-          }),
-          interruption,
-        ]);
-      } finally {
-        signals.remove();
-      }
-    }
+    case "check":
+      return await interruptible(check(command, { output: writerSink(Deno.stdout) }));
+    case "connect":
+      return await interruptible(connect(command, {
+        input: stdinSource(),
+        output: writerSink(Deno.stdout),
+        reporter: createReporter(command),
+        inputIsTerminal: Deno.stdin.isTerminal(),
+      }));
+  }
+}
+
+/** Resolves with the command's exit code, or 130 on SIGINT. */
+async function interruptible(running: Promise<number>): Promise<number> {
+  let interrupted = () => {};
+  const interruption = new Promise<number>((resolve) =>
+    interrupted = () => resolve(ExitCode.interrupted)
+  );
+  const signals = listenForSignals(["SIGINT"], interrupted);
+  try {
+    return await Promise.race([running, interruption]);
+  } finally {
+    signals.remove();
   }
 }
 

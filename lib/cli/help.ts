@@ -6,6 +6,7 @@ export const MAIN_HELP = `tcpkit: a TCP swiss-army knife
 Usage:
   tcpkit serve   [HOST:]PORT [--echo | --sink | --reply TEXT] [-k] [options]
   tcpkit connect HOST:PORT | HOST PORT [--send TEXT] [options]
+  tcpkit check   TARGET... [--timeout DURATION] [--count N] [options]
   tcpkit --help | --version          tcpkit COMMAND --help
 
 Commands:
@@ -13,11 +14,13 @@ Commands:
             discard (with a throughput report) or answer once
   connect   connect to a TCP server, send stdin (or --send TEXT), half-close,
             then print everything the server sends until it closes
+  check     is it up, and how fast does it answer? ports, ranges and lists,
+            checked concurrently; --count N repeats as tcping does
 
 Common options:
   -v, --verbose              report connections, byte counts, durations and rates on stderr
       --json                 report on stderr as JSON Lines instead of text
-      --timeout DURATION     give up connecting after DURATION (connect)
+      --timeout DURATION     give up connecting after DURATION (connect, check)
       --idle-timeout DURATION
                              end a connection when no byte moved either way for DURATION
   -h, --help                 show help
@@ -29,6 +32,7 @@ Examples:
   tcpkit serve 127.0.0.1:0 --echo -k         echo server on a free port, many clients
   tcpkit connect example.org 80 --send $'HEAD / HTTP/1.0\\r\\n\\r\\n'
   tar c dir | tcpkit connect 10.0.0.2:9000   send a stream, then read the reply
+  tcpkit check localhost:22 localhost:8000-8100
 
 Exit codes: 0 success, 1 network failure, 2 usage error, 3 name not resolved,
 4 timeout, 130 interrupted.
@@ -67,6 +71,34 @@ Examples:
   tcpkit serve 127.0.0.1:0 --echo -k         an echo server on a free port
   tcpkit serve 9000 --sink -k                measure what clients can send
   tcpkit serve 8888 --reply 'the server has received data'
+`,
+  check: `Usage: tcpkit check TARGET... [--timeout DURATION] [--count N] [options]
+
+Connect to each target's ports, concurrently, and report each as open (with the
+connect latency), closed (refused), timeout (no answer: filtered), unreachable,
+or unresolved (the host name did not resolve). Results go to stdout.
+
+TARGET is HOST:PORT, HOST:FIRST-LAST (a range) or HOST:P1,P2,... (a list, whose
+items may be ranges). HOST is a name, IPv4, or IPv6 in brackets.
+
+Options:
+      --timeout DURATION  give up on a port after DURATION (default 2s)
+  -c, --count N           probe each port N times, as tcping does, and report
+                          min/avg/max latency and loss (default 1)
+      --interval DURATION the pause between rounds of probes (default 1s)
+      --concurrency N     connects in flight at once (default 500)
+  -v, --verbose           list every port of a range, not only the open ones
+      --json              one JSON object per result on stdout (JSON Lines)
+
+Exit 0 when every HOST:PORT target is open and every range or list has an open
+port; 1 otherwise (an unresolvable host counts as not open); 2 for usage errors.
+
+Examples:
+  tcpkit check localhost:22 db.lan:5432         is it up?
+  tcpkit check 127.0.0.1:1-65535                which ports are open?
+  tcpkit check web.lan:80,443,8000-8010 --timeout 500ms
+  tcpkit check 10.0.0.5:443 --count 10          latency and loss, as tcping
+  tcpkit check localhost:1-1024 --json | jq 'select(.state == "open")'
 `,
   connect: `Usage: tcpkit connect HOST:PORT [--send TEXT] [options]
        tcpkit connect HOST PORT [--send TEXT] [options]
