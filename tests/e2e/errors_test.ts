@@ -127,7 +127,7 @@ Deno.test("--help, COMMAND --help and --version print to stdout and exit 0", asy
   const help = await tcpkit(["--help"]);
   assertEquals(help.code, 0);
   assertMatch(help.stdout, /Usage:[^]*tcpkit serve[^]*tcpkit connect[^]*Exit codes/);
-  for (const command of ["serve", "connect"]) {
+  for (const command of ["serve", "connect", "check"]) {
     const out = await tcpkit([command, "--help"]);
     assertEquals(out.code, 0);
     assertMatch(out.stdout, new RegExp(`^Usage: tcpkit ${command}[^]*Examples:`));
