@@ -7,6 +7,7 @@ import { type Command, parseCommandLine } from "./lib/cli/args.ts";
 import { COMMAND_HELP, MAIN_HELP } from "./lib/cli/help.ts";
 import { check } from "./lib/commands/check.ts";
 import { connect } from "./lib/commands/connect.ts";
+import { greet } from "./lib/commands/greet.ts";
 import { serve } from "./lib/commands/serve.ts";
 import { ExitCode, TcpkitError, UsageError } from "./lib/errors.ts";
 import { writerSink } from "./lib/io/chunks.ts";
@@ -49,6 +50,10 @@ async function run(command: Command): Promise<number> {
         signals.remove();
       }
     }
+    case "greet":
+      return await interruptible(
+        greet(command, { output: writerSink(Deno.stdout), reporter: createReporter(command) }),
+      );
     case "check":
       return await interruptible(check(command, { output: writerSink(Deno.stdout) }));
     case "connect":

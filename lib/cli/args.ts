@@ -16,7 +16,8 @@ export type ServeMode =
   | { kind: "stdio" }
   | { kind: "echo" }
   | { kind: "sink" }
-  | { kind: "reply"; text: string };
+  | { kind: "reply"; text: string }
+  | { kind: "greet"; quietMs: number };
 
 /** A validated `serve` command line. */
 export interface ServeCommand extends ReportOptions {
@@ -37,6 +38,19 @@ export interface ConnectCommand extends ReportOptions {
   idleTimeoutMs?: number;
 }
 
+/** A validated `greet` command line: the dialogue with `names`, else the banner. */
+export interface GreetCommand extends ReportOptions {
+  command: "greet";
+  target: HostPort;
+  names: string[];
+  /** How long to wait for the server's words (the banner; each answer in the dialogue). */
+  waitMs: number;
+  timeoutMs?: number;
+}
+
+/** greet's default wait: a few seconds, as a person would give a server to say something. */
+export const GREET_WAIT_MS = 3000;
+
 /** A validated `check` command line. */
 export interface CheckCommand extends ReportOptions {
   command: "check";
@@ -49,6 +63,9 @@ export interface CheckCommand extends ReportOptions {
   concurrency: number;
 }
 
+/** serve --greet: text without a line ending is a name once the client has paused this long. */
+export const GREET_QUIET_MS = 20;
+
 /** check's defaults: a LAN answers in far less than 2 s; 500 connects in flight stay within a
  * compiled binary's usual limit of 1,024 descriptors. */
 export const CHECK_DEFAULTS = { timeoutMs: 2000, intervalMs: 1000, concurrency: 500 } as const;
@@ -59,6 +76,7 @@ export type Command =
   | { command: "version" }
   | ServeCommand
   | ConnectCommand
+  | GreetCommand
   | CheckCommand;
 
 const COMMON: FlagSpec = {
@@ -69,14 +87,20 @@ const COMMON: FlagSpec = {
 
 const SPECS: Record<string, FlagSpec> = {
   serve: {
-    boolean: [...COMMON.boolean, "echo", "sink", "keep-open"],
-    string: [...COMMON.string, "reply"],
+    boolean: [...COMMON.boolean, "echo", "sink", "greet", "keep-open"],
+    string: [...COMMON.string, "reply", "quiet-period"],
     alias: { ...COMMON.alias, k: "keep-open" },
   },
   connect: {
     boolean: COMMON.boolean,
     string: [...COMMON.string, "send"],
     alias: COMMON.alias,
+  },
+  greet: {
+    boolean: COMMON.boolean,
+    string: [...COMMON.string, "wait"],
+    collect: ["name"],
+    alias: { ...COMMON.alias, n: "name" },
   },
   check: {
     boolean: COMMON.boolean,
@@ -117,6 +141,7 @@ export function parseCommandLine(argv: string[]): Command {
   const report = { verbose: flags.booleans.has("verbose"), json: flags.booleans.has("json") };
   try {
     if (first === "serve") return toServe(flags, report);
+    if (first === "greet") return toGreet(flags, report);
     return first === "connect" ? toConnect(flags, report) : toCheck(flags, report);
   } catch (e) {
     // Point the usage hint at this command's help.
@@ -142,6 +167,12 @@ function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {
   if (flags.booleans.has("sink")) modes.push({ kind: "sink" });
   const reply = flags.strings.get("reply");
   if (reply !== undefined) modes.push({ kind: "reply", text: reply });
+  const quietMs = optionalDuration(flags, "quiet-period");
+  if (flags.booleans.has("greet")) {
+    modes.push({ kind: "greet", quietMs: quietMs ?? GREET_QUIET_MS });
+  } else if (quietMs !== undefined) {
+    throw new UsageError(`Option "--quiet-period" goes with "--greet"`);
+  }
   if (modes.length > 1) {
     const names = modes.map((m) => `--${m.kind}`).join(" and ");
     throw new UsageError(`Conflicting modes ${names}: choose one`, "serve");
@@ -171,6 +202,31 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
     send: flags.strings.get("send"),
     timeoutMs: optionalDuration(flags, "timeout"),
     idleTimeoutMs: optionalDuration(flags, "idle-timeout"),
+    ...report,
+  };
+}
+
+function toGreet(flags: ParsedFlags, report: ReportOptions): GreetCommand {
+  const [address, ...extra] = flags.positionals;
+  if (address === undefined) throw new UsageError("Missing target: expected greet HOST:PORT");
+  rejectExtra(extra, "greet");
+  if (flags.strings.has("idle-timeout")) {
+    throw new UsageError(`Option "--idle-timeout" is not for greet; it takes "--wait"`);
+  }
+  const names = flags.lists.get("name") ?? [];
+  for (const name of names) {
+    if (name === "" || name === "exit" || /[\r\n]/.test(name)) {
+      throw new UsageError(
+        `Invalid name "${name}": a name is one line of text, not empty and not "exit"`,
+      );
+    }
+  }
+  return {
+    command: "greet",
+    target: parseHostPort(address),
+    names,
+    waitMs: optionalDuration(flags, "wait") ?? GREET_WAIT_MS,
+    timeoutMs: optionalDuration(flags, "timeout"),
     ...report,
   };
 }

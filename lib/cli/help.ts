@@ -4,16 +4,19 @@
 export const MAIN_HELP = `tcpkit: a TCP swiss-army knife
 
 Usage:
-  tcpkit serve   [HOST:]PORT [--echo | --sink | --reply TEXT] [-k] [options]
+  tcpkit serve   [HOST:]PORT [--echo | --sink | --reply TEXT | --greet] [-k] [options]
   tcpkit connect HOST:PORT | HOST PORT [--send TEXT] [options]
+  tcpkit greet   HOST:PORT [--name NAME]... [--wait DURATION] [options]
   tcpkit check   TARGET... [--timeout DURATION] [--count N] [options]
   tcpkit --help | --version          tcpkit COMMAND --help
 
 Commands:
   serve     listen for TCP clients: print what they send, send them stdin, or echo,
-            discard (with a throughput report) or answer once
+            discard (with a throughput report), answer once, or greet them
   connect   connect to a TCP server, send stdin (or --send TEXT), half-close,
             then print everything the server sends until it closes
+  greet     play the greeting dialogue with --name, or show what any server says
+            first (its banner) and name the protocol
   check     is it up, and how fast does it answer? ports, ranges and lists,
             checked concurrently; --count N repeats as tcping does
 
@@ -32,6 +35,7 @@ Examples:
   tcpkit serve 127.0.0.1:0 --echo -k         echo server on a free port, many clients
   tcpkit connect example.org 80 --send $'HEAD / HTTP/1.0\\r\\n\\r\\n'
   tar c dir | tcpkit connect 10.0.0.2:9000   send a stream, then read the reply
+  tcpkit greet localhost:22                  what does this server say first?
   tcpkit check localhost:22 localhost:8000-8100
 
 Exit codes: 0 success, 1 network failure, 2 usage error, 3 name not resolved,
@@ -47,6 +51,8 @@ IPv6) when HOST is left out. The address really bound is announced on stderr:
   tcpkit: listening on 127.0.0.1:43567
 
 Modes (one at most):
+      --greet         speak the greeting dialogue: "Server: Welcome!", then for each
+                      name "Server: Hello NAME!", until the client says exit
   (default)           write what the client sends to stdout; send stdin to the
                       client (to every connected client with -k); stdin's end
                       half-closes the connection
@@ -56,6 +62,9 @@ Modes (one at most):
                       address on stdout, answer TEXT and close
 
 Options:
+      --quiet-period DURATION
+                      --greet: text without a line ending counts as a name once
+                      the client has paused this long (default 20ms)
   -k, --keep-open     keep accepting and serve clients concurrently; without it,
                       serve one client and exit
       --idle-timeout DURATION
@@ -71,6 +80,34 @@ Examples:
   tcpkit serve 127.0.0.1:0 --echo -k         an echo server on a free port
   tcpkit serve 9000 --sink -k                measure what clients can send
   tcpkit serve 8888 --reply 'the server has received data'
+  tcpkit serve 6000 --greet -k               the greeting server, many clients
+`,
+  greet: `Usage: tcpkit greet HOST:PORT [--name NAME]... [--wait DURATION] [options]
+
+With names, play the client side of the greeting dialogue (tcpkit serve --greet,
+or any server that speaks it): print the server's words as they arrive, answer
+each "What's your name?" with the next name, then with exit, and print the
+farewell. A server that breaks off the dialogue is an error (exit 1).
+
+Without names, read the server's greeting (banner): connect, wait up to --wait
+for its first words, stop as soon as the greeting is complete, print it, and
+name the protocol on stderr (ssh, smtp, ftp, pop3, imap, vnc, mysql, telnet,
+nntp, irc, rsync). A silent server is reported as such, with exit 0. Bytes that
+are not printable text are shown escaped (\x1b), never written raw.
+
+Options:
+  -n, --name NAME     a name to give (repeat for more)
+      --wait DURATION how long to wait for the server's words (default 3s)
+      --timeout DURATION
+                      give up connecting after DURATION (exit 4)
+  -v, --verbose       report the connection on stderr
+      --json          one JSON object on stdout: host, port, connect_ms,
+                      greeting, protocol (null when unknown); or the dialogue
+
+Examples:
+  tcpkit greet localhost:6000 --name Michael --name Tracy --name Sarah
+  tcpkit greet 127.0.0.1:22                  SSH-2.0-OpenSSH_9.2p1 ... (ssh)
+  tcpkit greet mail.lan:25 --json
 `,
   check: `Usage: tcpkit check TARGET... [--timeout DURATION] [--count N] [options]
 

@@ -17,7 +17,8 @@ import { serialSink } from "../io/serial.ts";
 import { formatNetAddr } from "../net/address.ts";
 import { isClosedLocally, isPeerGone, netError, reasonOf } from "../net/errors.ts";
 import { listen } from "../net/listen.ts";
-import { formatBytes, type Reporter, Traffic } from "../report.ts";
+import { type EventFields, formatBytes, type Reporter, Traffic } from "../report.ts";
+import { greetSession } from "./greet_session.ts";
 import { outputError } from "./output.ts";
 
 /** The streams serve works on: main.ts passes stdin and stdout, tests pass in-memory ones. */
@@ -117,13 +118,17 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
       inputIsTerminal: io.inputIsTerminal ?? false,
     })
       .then(
-        () => {
-          reporter.event(
-            "closed",
-            { peer: session.peer, ...session.traffic.fields() },
-            `closed ${session.peer}: ${session.traffic.describe()}`,
-            command.mode.kind === "sink",
-          );
+        (summary) => {
+          const fields = { peer: session.peer, ...summary?.fields, ...session.traffic.fields() };
+          if (summary) reporter.event("session", fields, `${session.peer}: ${summary.text}`, true);
+          else {
+            reporter.event(
+              "closed",
+              fields,
+              `closed ${session.peer}: ${session.traffic.describe()}`,
+              command.mode.kind === "sink",
+            );
+          }
         },
         (e: unknown) => {
           const error = toSessionError(e, session, stopping);
@@ -241,6 +246,12 @@ interface SessionContext {
   inputIsTerminal: boolean;
 }
 
+/** A mode's own account of a session, logged in place of the byte counts. */
+interface SessionSummary {
+  fields: EventFields;
+  text: string;
+}
+
 interface SessionSubscriber extends Subscriber {
   session: Session;
   idle?: () => void;
@@ -251,15 +262,39 @@ async function serveSession(
   session: Session,
   command: ServeCommand,
   context: SessionContext,
-): Promise<void> {
+): Promise<SessionSummary | undefined> {
   const { conn, traffic } = session;
   const idle = idleTimer(command.idleTimeoutMs, session.close);
   const received = (n: number) => {
     traffic.received += n;
     idle?.touch();
   };
+  let summary: SessionSummary | undefined;
   try {
     switch (command.mode.kind) {
+      case "greet": {
+        conn.setNoDelay(true); // each answer at once, not after Nagle's wait
+        const outcome = await greetSession(conn, {
+          quietMs: command.mode.quietMs,
+          onReceived: received,
+          onSent: (n) => traffic.sent += n,
+        });
+        const more = outcome.names - outcome.shown.length;
+        const names = outcome.shown.map((name) => `"${name}"`).join(", ") +
+          (more > 0 ? ` and ${more} more` : "");
+        const how = outcome.end === "exit"
+          ? "said exit"
+          : outcome.end === "too-long"
+          ? "sent a name that was too long, and was closed"
+          : "closed the connection";
+        summary = {
+          fields: { names: outcome.names, shown_names: outcome.shown.join("\n"), end: outcome.end },
+          text: `${outcome.names === 0 ? "no names" : `names ${names}`}; ${how} after ${
+            formatDuration(traffic.elapsed())
+          }`,
+        };
+        break;
+      }
       case "echo":
         await pump(readerSource(conn), connSink(conn), {
           onChunk: (n) => {
@@ -286,6 +321,7 @@ async function serveSession(
     closeQuietly(conn);
   }
   if (idle?.fired) throw idleError(command.idleTimeoutMs!, session.peer);
+  return summary;
 }
 
 /** The default mode: the client's bytes to stdout, stdin to the client, until both are done. */

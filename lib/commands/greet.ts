@@ -1,0 +1,226 @@
+/** `tcpkit greet`: play the client side of the greeting dialogue, or read any server's banner. */
+import type { GreetCommand } from "../cli/args.ts";
+import { formatDuration } from "../cli/duration.ts";
+import { ExitCode, TcpkitError } from "../errors.ts";
+import { type ChunkSink, writerSink } from "../io/chunks.ts";
+import { escapeBytes } from "../io/escape.ts";
+import { formatAddress } from "../net/address.ts";
+import { dial } from "../net/dial.ts";
+import { netError } from "../net/errors.ts";
+import { identifyProtocol, quietSpellFor } from "../protocol/banner.ts";
+import { EXIT, FAREWELL, PROMPT } from "../protocol/greeting.ts";
+import { type Reporter, round } from "../report.ts";
+
+/** Where greet writes: the server's words to `output` (stdout), reports to the reporter. */
+export interface GreetIO {
+  output: ChunkSink;
+  reporter: Reporter;
+}
+
+/** The most of a banner greet reads: a greeting is short. */
+const MAX_BANNER_BYTES = 64 * 1024;
+
+const encoder = new TextEncoder();
+
+/**
+ * Runs greet: with names, the dialogue; without, the banner.
+ *
+ * @returns the exit code
+ * @throws {TcpkitError} connect failures, a dialogue broken off (1), no answer in time (4)
+ */
+export async function greet(command: GreetCommand, io: GreetIO): Promise<number> {
+  const peer = formatAddress(command.target.hostname, command.target.port);
+  const started = performance.now();
+  const conn = await dial(command.target, { timeoutMs: command.timeoutMs });
+  const connectMs = performance.now() - started;
+  conn.setNoDelay(true);
+  io.reporter.event(
+    "connected",
+    { peer, connect_ms: round(connectMs) },
+    `connected to ${peer} in ${formatDuration(connectMs)}`,
+  );
+  try {
+    return command.names.length > 0
+      ? await dialogue(conn, command, io, peer, connectMs)
+      : await banner(conn, command, io, peer, connectMs);
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** Reads until the next chunk arrives, the deadline passes (`"timeout"`), or the end (null). */
+function readWithin(
+  conn: Deno.Conn,
+  buffer: Uint8Array,
+  pending: { read?: Promise<number | null> },
+  ms: number,
+): Promise<number | null | "timeout"> {
+  pending.read ??= conn.read(buffer);
+  pending.read.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    pending.read.then((n) => {
+      pending.read = undefined;
+      return n;
+    }),
+    new Promise<"timeout">((resolve) => timer = setTimeout(resolve, Math.max(0, ms), "timeout")),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function dialogue(
+  conn: Deno.Conn,
+  command: GreetCommand,
+  io: GreetIO,
+  peer: string,
+  connectMs: number,
+): Promise<number> {
+  const sink = writerSink(conn);
+  const answers = [...command.names, EXIT];
+  const buffer = new Uint8Array(4096);
+  const pending: { read?: Promise<number | null> } = {};
+  const decoder = new TextDecoder();
+  let transcript = "";
+  let scanned = 0; // where to look for the next prompt in the transcript
+  let answered = 0;
+  for (;;) {
+    let n: number | null | "timeout";
+    try {
+      n = await readWithin(conn, buffer, pending, command.waitMs);
+    } catch (e) {
+      throw netError(e, `dialogue with ${peer}`);
+    }
+    if (n === "timeout") {
+      throw new TcpkitError(
+        `dialogue with ${peer}: no answer within ${formatDuration(command.waitMs)}`,
+        ExitCode.timeout,
+      );
+    }
+    if (n === null) {
+      throw new TcpkitError(
+        `dialogue with ${peer}: the server closed the connection before saying good bye ` +
+          `(after ${answered} of ${answers.length} answers)`,
+      );
+    }
+    const chunk = buffer.subarray(0, n);
+    transcript += decoder.decode(chunk, { stream: true });
+    if (!command.json) await print(io, escapeBytes(chunk, { keepNewlines: true }));
+    if (answered === answers.length && transcript.includes(FAREWELL, scanned)) break;
+    // Answer each prompt in the new text, as a person at the keyboard would.
+    for (
+      let at = transcript.indexOf(PROMPT, scanned);
+      at >= 0;
+      at = transcript.indexOf(PROMPT, scanned)
+    ) {
+      scanned = at + PROMPT.length;
+      if (answered === answers.length) break;
+      const answer = answers[answered++];
+      if (!command.json) await print(io, ` ${escapeBytes(encoder.encode(answer))}\n`);
+      try {
+        await sink.write(encoder.encode(answer));
+      } catch (e) {
+        throw netError(e, `dialogue with ${peer}`);
+      }
+    }
+  }
+  if (command.json) {
+    await print(
+      io,
+      JSON.stringify({
+        host: command.target.hostname,
+        port: command.target.port,
+        connect_ms: round(connectMs),
+        names: command.names,
+        completed: true,
+        transcript: escapeBytes(encoder.encode(transcript), { keepNewlines: true }),
+      }) + "\n",
+    );
+  }
+  return ExitCode.ok;
+}
+
+async function banner(
+  conn: Deno.Conn,
+  command: GreetCommand,
+  io: GreetIO,
+  peer: string,
+  connectMs: number,
+): Promise<number> {
+  const started = performance.now();
+  const deadline = started + command.waitMs;
+  const buffer = new Uint8Array(4096);
+  const pending: { read?: Promise<number | null> } = {};
+  let received = new Uint8Array(0);
+  let firstByteMs: number | undefined;
+  let lastByteAt = started;
+  for (;;) {
+    const now = performance.now();
+    const quiet = received.length > 0 ? lastByteAt + quietSpellFor(received) - now : Infinity;
+    const wait = Math.min(deadline - now, quiet);
+    if (wait <= 0 || received.length >= MAX_BANNER_BYTES) break;
+    let n: number | null | "timeout";
+    try {
+      n = await readWithin(conn, buffer, pending, wait);
+    } catch (e) {
+      if (received.length > 0) break; // a reset after the greeting: show what came
+      throw netError(e, `reading the greeting of ${peer}`);
+    }
+    if (n === null) break;
+    if (n === "timeout") continue;
+    lastByteAt = performance.now();
+    firstByteMs ??= lastByteAt - started;
+    const joined = new Uint8Array(received.length + n);
+    joined.set(received);
+    joined.set(buffer.subarray(0, n), received.length);
+    received = joined.subarray(0, Math.min(joined.length, MAX_BANNER_BYTES));
+  }
+  const protocol = identifyProtocol(received);
+  const greeting = showable(received);
+  if (command.json) {
+    await print(
+      io,
+      JSON.stringify({
+        host: command.target.hostname,
+        port: command.target.port,
+        connect_ms: round(connectMs),
+        first_byte_ms: firstByteMs === undefined ? null : round(firstByteMs),
+        bytes: received.length,
+        greeting,
+        protocol,
+      }) + "\n",
+    );
+    return ExitCode.ok;
+  }
+  if (received.length === 0) {
+    io.reporter.event(
+      "silent",
+      { peer },
+      `${peer} said nothing within ${formatDuration(command.waitMs)}: a silent server ` +
+        "(one where the client speaks first, as with HTTP)",
+      true,
+    );
+    return ExitCode.ok;
+  }
+  await print(io, greeting.endsWith("\n") ? greeting : greeting + "\n");
+  io.reporter.event(
+    "greeting",
+    { peer, protocol, bytes: received.length },
+    `${peer} greeted in ${formatDuration(firstByteMs!)}: ${
+      protocol === null ? "protocol not recognised" : `protocol ${protocol}`
+    }`,
+    true,
+  );
+  return ExitCode.ok;
+}
+
+/** A greeting as safe text: CRLF shown as a line break, every other control byte escaped. */
+function showable(bytes: Uint8Array): string {
+  return escapeBytes(bytes, { keepNewlines: true }).replaceAll("\\r\n", "\n");
+}
+
+async function print(io: GreetIO, text: string): Promise<void> {
+  await io.output.write(encoder.encode(text));
+}

@@ -1,0 +1,103 @@
+/**
+ * The greeting dialogue of seed 003, as pure logic over bytes: the server's words, the framing of
+ * the client's messages, and the server's answer to each message.
+ */
+
+const encoder = new TextEncoder();
+
+/** The server's words, byte for byte as the seed's server writes them. */
+export const WELCOME = "Server: Welcome!\n";
+export const PROMPT = "Server: What's your name?";
+export const FAREWELL = "Server: Good bye!\n";
+/** The message that ends the dialogue. */
+export const EXIT = "exit";
+
+/** The longest name (a message) the server takes: the seed's server reads 1,024 bytes at most. */
+export const MAX_NAME_BYTES = 1024;
+
+/** What the server says to a new client: the welcome and the first prompt, in one write. */
+export const GREETING: Uint8Array = encoder.encode(WELCOME + PROMPT);
+/** What the server says to `exit`. */
+export const GOODBYE: Uint8Array = encoder.encode(FAREWELL);
+/** What the server says to a client whose name is too long, before closing. */
+export const TOO_LONG: Uint8Array = encoder.encode(
+  `\nServer: Error: a name may be at most ${MAX_NAME_BYTES} bytes. Good bye!\n`,
+);
+
+const HELLO_START = encoder.encode("Server: Hello ");
+const HELLO_END = encoder.encode("!\n" + PROMPT);
+
+/** The answer to a name: the hello and the next prompt, in one write. */
+export function helloTo(name: Uint8Array): Uint8Array {
+  const reply = new Uint8Array(HELLO_START.length + name.length + HELLO_END.length);
+  reply.set(HELLO_START);
+  reply.set(name, HELLO_START.length);
+  reply.set(HELLO_END, HELLO_START.length + name.length);
+  return reply;
+}
+
+/** True when the message is `exit`. */
+export function isExit(message: Uint8Array): boolean {
+  return message.length === 4 && message[0] === 0x65 && message[1] === 0x78 &&
+    message[2] === 0x69 && message[3] === 0x74;
+}
+
+/**
+ * Splits a byte stream into messages: lines ending in LF or CRLF. Text after the last line ending
+ * is kept as the partial message until more comes or the caller takes it (after a quiet period).
+ * Holds at most {@linkcode MAX_NAME_BYTES} of partial text: more is an overflow.
+ */
+export class LineFramer {
+  #partial: Uint8Array = new Uint8Array(0);
+  #maxBytes: number;
+
+  constructor(maxBytes = MAX_NAME_BYTES) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Bytes waiting for a line ending. */
+  get pending(): number {
+    return this.#partial.length;
+  }
+
+  /**
+   * Adds received bytes; returns the complete messages (without their line endings), or null
+   * when a message grew past the limit. Messages may point into `chunk`: use them before the
+   * chunk's buffer is read into again.
+   */
+  push(chunk: Uint8Array): Uint8Array[] | null {
+    const messages: Uint8Array[] = [];
+    let start = 0;
+    for (let lf = chunk.indexOf(0x0a); lf >= 0; lf = chunk.indexOf(0x0a, start)) {
+      const line = this.#joined(chunk.subarray(start, lf));
+      if (line.length > this.#maxBytes + 1) return null;
+      messages.push(
+        line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line,
+      );
+      start = lf + 1;
+    }
+    const rest = chunk.subarray(start);
+    if (rest.length > 0) {
+      if (this.#partial.length + rest.length > this.#maxBytes) return null;
+      // Copied: the chunk is lent, and its buffer is read into again.
+      this.#partial = this.#joined(rest).slice();
+    }
+    return messages;
+  }
+
+  /** Takes the partial message (text without a line ending that has waited long enough). */
+  takePartial(): Uint8Array {
+    const partial = this.#partial;
+    this.#partial = new Uint8Array(0);
+    return partial;
+  }
+
+  #joined(tail: Uint8Array): Uint8Array {
+    if (this.#partial.length === 0) return tail;
+    const joined = new Uint8Array(this.#partial.length + tail.length);
+    joined.set(this.#partial);
+    joined.set(tail, this.#partial.length);
+    this.#partial = new Uint8Array(0);
+    return joined;
+  }
+}
