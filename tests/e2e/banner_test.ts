@@ -1,0 +1,173 @@
+/** greet without names: read a server's banner, stop once it is complete, name the protocol. */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { freePort, has, Running, tcpkit, tempDir, waitForListener } from "./_cli.ts";
+
+/** A one-shot server that sends `banner` and then keeps the connection open, silent. */
+async function bannerServer(
+  banner: Uint8Array | string,
+): Promise<{ port: number } & AsyncDisposable> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const bytes = typeof banner === "string" ? new TextEncoder().encode(banner) : banner;
+  const served = (async () => {
+    const conn = await listener.accept();
+    await conn.write(bytes);
+    await conn.read(new Uint8Array(1024)).catch(() => null); // until the client goes
+    conn.close();
+  })();
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await served.catch(() => {});
+    },
+  };
+}
+
+const BANNERS: [string, string, string][] = [
+  ["ssh", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\n"],
+  [
+    "smtp",
+    "220-mx.example.org ESMTP Exim 4.96 Sat, 21 Nov 2026 12:00:00 +0000\r\n220 We do not authorize UBE\r\n",
+    "220-mx.example.org ESMTP Exim 4.96 Sat, 21 Nov 2026 12:00:00 +0000\n220 We do not authorize UBE\n",
+  ],
+  [
+    "ftp",
+    "220 ProFTPD Server (Debian) [::ffff:127.0.0.1]\r\n",
+    "220 ProFTPD Server (Debian) [::ffff:127.0.0.1]\n",
+  ],
+  ["pop3", "+OK Dovecot (Debian) ready.\r\n", "+OK Dovecot (Debian) ready.\n"],
+  [
+    "imap",
+    "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE] Dovecot ready.\r\n",
+    "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE] Dovecot ready.\n",
+  ],
+  ["vnc", "RFB 003.008\n", "RFB 003.008\n"],
+];
+
+for (const [protocol, banner, shown] of BANNERS) {
+  Deno.test(`greet reads a ${protocol} banner, prints it and names the protocol`, async () => {
+    await using server = await bannerServer(banner);
+    const started = performance.now();
+    const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--wait", "20s"]);
+    const elapsed = performance.now() - started;
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(out.stdout, shown);
+    assertMatch(out.stderr, new RegExp(`greeted in .+: protocol ${protocol}\\n$`));
+    // The greeting was complete long before --wait: greet did not sit it out.
+    assert(elapsed < 10_000, `took ${elapsed} ms`);
+  });
+}
+
+Deno.test("greet recognises a MySQL handshake and shows its binary bytes escaped", async () => {
+  const version = new TextEncoder().encode("8.0.36\0");
+  const body = new Uint8Array([
+    0x0a,
+    ...version,
+    0x08,
+    0x00,
+    0x00,
+    0x00,
+    ...new Uint8Array(20).fill(0x41),
+    0x00,
+  ]);
+  const packet = new Uint8Array([body.length, 0, 0, 0, ...body]);
+  await using server = await bannerServer(packet);
+  const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--json"]);
+  const result = JSON.parse(out.stdout);
+  assertEquals(result.protocol, "mysql");
+  assertEquals(result.bytes, packet.length);
+  assertMatch(result.greeting, /^!\\x00\\x00\\x00\n8\.0\.36\\x00\\x08/);
+});
+
+Deno.test("greet --json gives host, port, connect latency, greeting and protocol", async () => {
+  await using server = await bannerServer("SSH-2.0-dropbear_2022.83\r\n");
+  const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--json"]);
+  const result = JSON.parse(out.stdout);
+  assertEquals([result.host, result.port, result.protocol], ["127.0.0.1", server.port, "ssh"]);
+  assertEquals(result.greeting, "SSH-2.0-dropbear_2022.83\n");
+  assert(result.connect_ms >= 0 && result.first_byte_ms >= 0);
+  assertEquals(out.stdout.trim().split("\n").length, 1);
+});
+
+Deno.test("greet shows escape sequences and control bytes escaped, never raw", async () => {
+  await using server = await bannerServer("hi\x1b]0;pwned\x07\x1b[2J\x00there\r\n");
+  const out = await tcpkit(["greet", `127.0.0.1:${server.port}`]);
+  assertEquals(out.stdout, "hi\\x1b]0;pwned\\x07\\x1b[2J\\x00there\n");
+  assertMatch(out.stderr, /protocol not recognised/);
+});
+
+Deno.test("greet reports a silent server as such, with exit 0 and protocol null", async () => {
+  await using server = await bannerServer("");
+  const text = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--wait", "300ms"]);
+  assertEquals([text.code, text.stdout], [0, ""]);
+  assertMatch(text.stderr, /said nothing within 300 ms: a silent server/);
+});
+
+Deno.test("greet --json of a silent server has an empty greeting and protocol null", async () => {
+  await using server = await bannerServer("");
+  const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--wait", "300ms", "--json"]);
+  const result = JSON.parse(out.stdout);
+  assertEquals([result.greeting, result.protocol, result.bytes], ["", null, 0]);
+});
+
+Deno.test({
+  name: "greet names a real OpenSSH server on a loopback port ssh",
+  ignore: !has("sshd") && !has("/usr/sbin/sshd"),
+  async fn() {
+    await using dir = await tempDir();
+    const port = freePort();
+    await Deno.mkdir("/run/sshd", { recursive: true }).catch(() => {});
+    const keygen = await new Deno.Command("ssh-keygen", {
+      args: ["-q", "-t", "ed25519", "-N", "", "-f", `${dir.path}/host_key`],
+    }).output();
+    assert(keygen.success);
+    await using _sshd = new Running([
+      "/usr/sbin/sshd",
+      "-D",
+      "-e",
+      "-f",
+      "/dev/null",
+      "-o",
+      `ListenAddress=127.0.0.1:${port}`,
+      "-o",
+      `HostKey=${dir.path}/host_key`,
+      "-o",
+      "PidFile=none",
+    ]);
+    await waitForListener(port);
+    const out = await tcpkit(["greet", `127.0.0.1:${port}`]);
+    assertEquals(out.code, 0, out.stderr);
+    assertMatch(out.stdout, /^SSH-2\.0-OpenSSH_\S+/);
+    assertMatch(out.stderr, /protocol ssh\n$/);
+  },
+});
+
+Deno.test({
+  name: "greet names a real vsftpd server on a loopback port ftp",
+  ignore: !has("vsftpd") && !has("/usr/sbin/vsftpd"),
+  async fn() {
+    await using dir = await tempDir();
+    const port = freePort();
+    await Deno.mkdir("/var/run/vsftpd/empty", { recursive: true }).catch(() => {});
+    await Deno.writeTextFile(
+      `${dir.path}/vsftpd.conf`,
+      [
+        "listen=YES",
+        "listen_ipv6=NO",
+        "listen_address=127.0.0.1",
+        `listen_port=${port}`,
+        "anonymous_enable=YES",
+        "local_enable=NO",
+        "background=NO",
+        "secure_chroot_dir=/var/run/vsftpd/empty",
+        "",
+      ].join("\n"),
+    );
+    await using _vsftpd = new Running(["/usr/sbin/vsftpd", `${dir.path}/vsftpd.conf`]);
+    await waitForListener(port);
+    const out = await tcpkit(["greet", `127.0.0.1:${port}`, "--json"]);
+    const result = JSON.parse(out.stdout);
+    assertMatch(result.greeting, /^220 \(vsFTPd [\d.]+\)\n$/);
+    assertEquals(result.protocol, "ftp");
+  },
+});
