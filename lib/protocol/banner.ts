@@ -50,13 +50,17 @@ export function identifyProtocol(greeting: Uint8Array): Protocol {
   return null;
 }
 
-/** MySQL and MariaDB open with a handshake packet: a 3-byte length, sequence 0, protocol 10. */
-function isMysqlHandshake(bytes: Uint8Array): boolean {
-  if (bytes.length < 6 || bytes[3] !== 0) return false;
+/**
+ * MySQL and MariaDB open with a handshake packet: a 3-byte length, sequence 0, protocol 10 and a
+ * version string; or with an error packet (0xff) such as "host not allowed". With `prefix`, the
+ * first five bytes are enough (for deciding how long to wait for the rest).
+ */
+function isMysqlHandshake(bytes: Uint8Array, prefix = false): boolean {
+  if (bytes.length < (prefix ? 5 : 6) || bytes[3] !== 0) return false;
   const length = bytes[0] | (bytes[1] << 8) | (bytes[2] << 16);
   if (length < 2 || length > 1024) return false;
-  // Protocol version 10 and a version string; or an error packet (0xff) such as "host not allowed".
-  return bytes[4] === 0x0a ? bytes[5] >= 0x30 && bytes[5] <= 0x39 : bytes[4] === 0xff;
+  if (bytes[4] === 0xff) return true;
+  return bytes[4] === 0x0a && (bytes.length < 6 ? prefix : bytes[5] >= 0x30 && bytes[5] <= 0x39);
 }
 
 /** How long to wait after the last byte before taking a greeting as complete. */
@@ -72,9 +76,10 @@ export const BANNER_QUIET: QuietRules = { afterLineMs: 100, afterPartialMs: 500 
 
 /** The quiet spell after which the greeting received so far counts as complete. */
 export function quietSpellFor(received: Uint8Array, rules: QuietRules = BANNER_QUIET): number {
-  if (isMysqlHandshake(received)) {
+  if (isMysqlHandshake(received, true)) {
+    // Binary: a 0x0a byte in it is no line feed. Done once the whole packet is here.
     const length = received[0] | (received[1] << 8) | (received[2] << 16);
-    if (received.length >= length + 4) return 0; // the whole packet is here
+    return received.length >= length + 4 ? 0 : rules.afterPartialMs;
   }
   return received.length > 0 && received[received.length - 1] === 0x0a
     ? rules.afterLineMs

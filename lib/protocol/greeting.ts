@@ -42,13 +42,19 @@ export function isExit(message: Uint8Array): boolean {
     message[2] === 0x69 && message[3] === 0x74;
 }
 
+const EMPTY = new Uint8Array(0);
+
+function withoutCr(line: Uint8Array): Uint8Array {
+  return line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line;
+}
+
 /**
  * Splits a byte stream into messages: lines ending in LF or CRLF. Text after the last line ending
  * is kept as the partial message until more comes or the caller takes it (after a quiet period).
  * Holds at most {@linkcode MAX_NAME_BYTES} of partial text: more is an overflow.
  */
 export class LineFramer {
-  #partial: Uint8Array = new Uint8Array(0);
+  #partial: Uint8Array = EMPTY;
   #maxBytes: number;
 
   constructor(maxBytes = MAX_NAME_BYTES) {
@@ -69,27 +75,30 @@ export class LineFramer {
     const messages: Uint8Array[] = [];
     let start = 0;
     for (let lf = chunk.indexOf(0x0a); lf >= 0; lf = chunk.indexOf(0x0a, start)) {
-      const line = this.#joined(chunk.subarray(start, lf));
-      if (line.length > this.#maxBytes + 1) return null;
-      messages.push(
-        line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line,
-      );
+      const message = withoutCr(this.#joined(chunk.subarray(start, lf)));
+      if (message.length > this.#maxBytes) return null;
+      messages.push(message);
       start = lf + 1;
     }
     const rest = chunk.subarray(start);
     if (rest.length > 0) {
-      if (this.#partial.length + rest.length > this.#maxBytes) return null;
+      const length = this.#partial.length + rest.length;
+      // One byte over is allowed only for the CR of a CRLF whose LF is still to come.
+      if (length > this.#maxBytes + (rest[rest.length - 1] === 0x0d ? 1 : 0)) return null;
       // Copied: the chunk is lent, and its buffer is read into again.
       this.#partial = this.#joined(rest).slice();
     }
     return messages;
   }
 
-  /** Takes the partial message (text without a line ending that has waited long enough). */
+  /**
+   * Takes the partial message (text without a line ending that has waited long enough); a CR
+   * at its end is taken as the start of its line ending.
+   */
   takePartial(): Uint8Array {
     const partial = this.#partial;
-    this.#partial = new Uint8Array(0);
-    return partial;
+    this.#partial = EMPTY;
+    return withoutCr(partial);
   }
 
   #joined(tail: Uint8Array): Uint8Array {
@@ -97,7 +106,7 @@ export class LineFramer {
     const joined = new Uint8Array(this.#partial.length + tail.length);
     joined.set(this.#partial);
     joined.set(tail, this.#partial.length);
-    this.#partial = new Uint8Array(0);
+    this.#partial = EMPTY;
     return joined;
   }
 }
