@@ -5,9 +5,7 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { type Command, parseCommandLine } from "./lib/cli/args.ts";
 import { COMMAND_HELP, MAIN_HELP } from "./lib/cli/help.ts";
-import { check } from "./lib/commands/check.ts";
 import { connect } from "./lib/commands/connect.ts";
-import { greet } from "./lib/commands/greet.ts";
 import { serve } from "./lib/commands/serve.ts";
 import { ExitCode, TcpkitError, UsageError } from "./lib/errors.ts";
 import { writerSink } from "./lib/io/chunks.ts";
@@ -51,11 +49,14 @@ async function run(command: Command): Promise<number> {
       }
     }
     case "greet":
+      const { greet } = await import("./lib/commands/greet.ts");
       return await interruptible(
         greet(command, { output: writerSink(Deno.stdout), reporter: createReporter(command) }),
       );
-    case "check":
+    case "check": {
+      const { check } = await import("./lib/commands/check.ts");
       return await interruptible(check(command, { output: writerSink(Deno.stdout) }));
+    }
     case "connect":
       return await interruptible(connect(command, {
         input: stdinSource(),

@@ -1,7 +1,8 @@
 /** The CI and release workflows and the Dockerfile parse, and build what the tests test. */
 import { assert, assertEquals } from "@std/assert";
 import { parse } from "@std/yaml";
-import { PERMISSIONS } from "./e2e/_cli.ts";
+import { RUN_FLAGS } from "./e2e/_cli.ts";
+import { shippedFlags } from "./tasks_test.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const TARGETS = [
@@ -19,9 +20,7 @@ async function workflow(name: string): Promise<Yaml> {
   return parse(await Deno.readTextFile(new URL(`.github/workflows/${name}`, ROOT)));
 }
 
-function permissionsOf(line: string): string[] {
-  return line.split(/\s+/).filter((word) => /^--(allow|deny)-/.test(word)).sort();
-}
+const TESTED = shippedFlags(RUN_FLAGS.join(" "));
 
 Deno.test("release.yml builds the five targets, each smoke-tested on its own platform", async () => {
   const release = await workflow("release.yml");
@@ -30,7 +29,7 @@ Deno.test("release.yml builds the five targets, each smoke-tested on its own pla
   assertEquals(matrix.map((entry: Yaml) => entry.target), TARGETS);
   const steps: Yaml[] = release.jobs.build.steps;
   const compile = steps.find((step) => String(step.run).startsWith("deno compile"));
-  assertEquals(permissionsOf(compile.run), [...PERMISSIONS].sort());
+  assertEquals(shippedFlags(compile.run), TESTED);
   assert(compile.run.includes("--target ${{ matrix.target }}"));
   assert(compile.run.trim().endsWith("main.ts"));
   const smoke = steps.find((step) => step.name === "Smoke test");
@@ -55,7 +54,7 @@ Deno.test("ci.yml checks and tests on Linux, macOS and Windows", async () => {
 Deno.test("the Dockerfile compiles main.ts with the tested permissions and runs as non-root", async () => {
   const dockerfile = await Deno.readTextFile(new URL("Dockerfile", ROOT));
   const compile = dockerfile.split("\n").find((line) => line.startsWith("RUN deno compile"))!;
-  assertEquals(permissionsOf(compile), [...PERMISSIONS].sort());
+  assertEquals(shippedFlags(compile), TESTED);
   assert(compile.trim().endsWith("main.ts"));
   assert(/^FROM gcr\.io\/distroless\/cc\S*$/m.test(dockerfile));
   assert(/^USER nonroot$/m.test(dockerfile));

@@ -1,5 +1,4 @@
 /** serve --greet: one client's greeting dialogue, in one loop that holds little while idle. */
-import { writerSink } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
 import {
   GOODBYE,
@@ -46,86 +45,121 @@ const PROMPT_BYTES = new TextEncoder().encode(PROMPT);
  * long. It reads the next bytes only once the answers to the previous ones are written, so a
  * client that never reads its answers is held back by TCP, not buffered.
  */
-export async function greetSession(
-  conn: Deno.Conn,
-  options: GreetSessionOptions,
-): Promise<GreetOutcome> {
-  const sink = writerSink(conn);
-  const send = async (bytes: Uint8Array) => {
-    await sink.write(bytes);
-    options.onSent(bytes.length);
-  };
-  const outcome: GreetOutcome = { end: "closed", names: 0, shown: [] };
+export function greetSession(conn: Deno.Conn, options: GreetSessionOptions): Promise<GreetOutcome> {
+  return new Dialogue(conn, options).run();
+}
+
+const ignore = () => {};
+
+/** One dialogue's state. A class, not closures: an idle server may hold ten thousand of them. */
+class Dialogue {
+  readonly outcome: GreetOutcome = { end: "closed", names: 0, shown: [] };
+  #conn: Deno.Conn;
+  #options: GreetSessionOptions;
+  #buffer = new Uint8Array(READ_BUFFER_BYTES);
+  #framer = new LineFramer();
+  /** A read under way, kept across a quiet-period wake-up (its buffer is still being filled). */
+  #reading: Promise<number | null> | undefined;
+
+  constructor(conn: Deno.Conn, options: GreetSessionOptions) {
+    this.#conn = conn;
+    this.#options = options;
+  }
+
+  async run(): Promise<GreetOutcome> {
+    try {
+      await this.#send(GREETING);
+      for (;;) {
+        const n = this.#took(
+          this.#framer.pending > 0 ? await this.#readOrQuiet() : await this.#read(),
+        );
+        if (n === "quiet") {
+          if (await this.#answer(this.#framer.takePartial())) return await this.#finish();
+          continue;
+        }
+        if (n === null) {
+          if (this.#framer.pending > 0) await this.#answer(this.#framer.takePartial());
+          return this.outcome;
+        }
+        this.#options.onReceived(n);
+        const messages = this.#framer.push(this.#buffer.subarray(0, n));
+        if (messages === null) {
+          await this.#send(TOO_LONG);
+          this.outcome.end = "too-long";
+          return await this.#finish();
+        }
+        for (const message of messages) {
+          if (await this.#answer(message)) return await this.#finish();
+        }
+      }
+    } finally {
+      this.#reading?.catch(ignore); // a read left under way when the session ends is no error
+    }
+  }
+
+  /** The read under way, or a new one. Its result is taken with {@linkcode #took}. */
+  #read(): Promise<number | null> {
+    return this.#reading ??= this.#conn.read(this.#buffer);
+  }
+
+  /** Marks the read under way as used up. (Not an async step of its own: an idle session
+   * waits in as few async frames as can be, each costing memory.) */
+  #took<T>(n: T): T {
+    if (n !== "quiet") this.#reading = undefined;
+    return n;
+  }
+
+  /** Text without a line ending waits: it is a message once the client pauses. */
+  async #readOrQuiet(): Promise<number | null | "quiet"> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const quiet = new Promise<"quiet">((resolve) =>
+      timer = setTimeout(resolve, this.#options.quietMs, "quiet")
+    );
+    try {
+      return await Promise.race([this.#read(), quiet]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #send(bytes: Uint8Array): Promise<void> {
+    await writeAll(this.#conn, bytes);
+    this.#options.onSent(bytes.length);
+  }
+
   /** Answers one message; true when the dialogue is over. */
-  const answer = async (message: Uint8Array): Promise<boolean> => {
+  async #answer(message: Uint8Array): Promise<boolean> {
     if (isExit(message)) {
-      await send(GOODBYE);
-      outcome.end = "exit";
+      await this.#send(GOODBYE);
+      this.outcome.end = "exit";
       return true;
     }
     if (message.length === 0) {
-      await send(PROMPT_BYTES); // an empty line: ask again
+      await this.#send(PROMPT_BYTES); // an empty line: ask again
       return false;
     }
-    outcome.names++;
-    if (outcome.shown.length < SHOWN_NAMES) outcome.shown.push(escapeBytes(message));
-    await send(helloTo(message));
+    this.outcome.names++;
+    if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
+    await this.#send(helloTo(message));
     return false;
-  };
+  }
 
-  await send(GREETING);
-  const buffer = new Uint8Array(READ_BUFFER_BYTES);
-  const framer = new LineFramer();
-  let reading: Promise<number | null> | undefined;
-  const read = () => {
-    reading ??= conn.read(buffer);
-    reading.catch(() => {}); // a read left pending when the session ends is not an error
-    return reading;
-  };
-  /** After the last word: half-close, and read until the client closes (bounded), so that the
-   * close does not reset the connection while the last word is in flight. */
-  const finish = async () => {
-    await conn.closeWrite();
+  /**
+   * After the last word: half-close, and read until the client closes (bounded), so that the
+   * close does not reset the connection while the last word is in flight.
+   */
+  async #finish(): Promise<GreetOutcome> {
+    await this.#conn.closeWrite();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const drained = (async () => {
-      while ((await read()) !== null) reading = undefined;
-    })().catch(() => {});
+      while (this.#took(await this.#read()) !== null) { /* discard */ }
+    })().catch(ignore);
     await Promise.race([drained, new Promise((resolve) => timer = setTimeout(resolve, DRAIN_MS))]);
     clearTimeout(timer);
-    return outcome;
-  };
-  for (;;) {
-    read();
-    let n: number | null | "quiet";
-    if (framer.pending > 0) {
-      // Text without a line ending: it is a message once the client pauses.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      n = await Promise.race([
-        reading!,
-        new Promise<"quiet">((resolve) => timer = setTimeout(resolve, options.quietMs, "quiet")),
-      ]);
-      clearTimeout(timer);
-    } else {
-      n = await reading!;
-    }
-    if (n === "quiet") {
-      if (await answer(framer.takePartial())) return await finish(); // the read stays pending
-      continue;
-    }
-    reading = undefined;
-    if (n === null) {
-      if (framer.pending > 0) await answer(framer.takePartial());
-      return outcome;
-    }
-    options.onReceived(n);
-    const messages = framer.push(buffer.subarray(0, n));
-    if (messages === null) {
-      await send(TOO_LONG);
-      outcome.end = "too-long";
-      return await finish();
-    }
-    for (const message of messages) {
-      if (await answer(message)) return await finish();
-    }
+    return this.outcome;
   }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.length;) offset += await conn.write(bytes.subarray(offset));
 }

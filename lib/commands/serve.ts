@@ -45,15 +45,37 @@ const SHUTDOWN_GRACE_MS = 1000;
 /** The longest pause between accept attempts when descriptors run out. */
 const MAX_ACCEPT_BACKOFF_MS = 1000;
 
-/** One client connection being served. */
-interface Session {
-  conn: Deno.TcpConn;
-  peer: string;
-  traffic: Traffic;
+/**
+ * One client connection being served, with its traffic. It is kept small: a server may hold
+ * tens of thousands of them.
+ */
+class Session extends Traffic {
+  readonly conn: Deno.TcpConn;
+  readonly peer: string;
+  #closedLocally = false;
+  #closed: Promise<void> | undefined;
+  #markClosed: (() => void) | undefined;
+
+  constructor(conn: Deno.TcpConn) {
+    super();
+    this.conn = conn;
+    this.peer = formatNetAddr(conn.remoteAddr);
+  }
+
   /** Closes the connection from our side (idle timeout, shutdown). */
-  close(): void;
-  /** Resolves once we have closed the connection. */
-  closed: Promise<void>;
+  close(): void {
+    this.#closedLocally = true;
+    closeQuietly(this.conn);
+    this.#markClosed?.();
+  }
+
+  /** Resolves once we have closed the connection (made only for the modes that wait on it). */
+  get closed(): Promise<void> {
+    this.#closed ??= this.#closedLocally
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#markClosed = resolve);
+    return this.#closed;
+  }
 }
 
 /**
@@ -75,13 +97,13 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
 
   const output = guardOutput(serialSink(io.output));
   const sessions = new Set<Session>();
-  const handlers = new Set<Promise<void>>();
+  let allDone: (() => void) | undefined;
   const totals = { connections: 0, sent: 0, received: 0 };
   let firstError: TcpkitError | undefined;
   let stopping = false;
   const broadcast = command.mode.kind === "stdio"
     ? new Broadcast(io.input, (subscriber, n) => {
-      (subscriber as SessionSubscriber).session.traffic.sent += n;
+      (subscriber as SessionSubscriber).session.sent += n;
       (subscriber as SessionSubscriber).idle?.();
     })
     : undefined;
@@ -102,58 +124,56 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
   };
   io.signal?.addEventListener("abort", stop, { once: true });
 
+  const context: SessionContext = {
+    output,
+    reporter,
+    broadcast,
+    inputIsTerminal: io.inputIsTerminal ?? false,
+  };
+  const run = async (session: Session) => {
+    try {
+      const summary = await serveSession(session, command, context);
+      const fields = { peer: session.peer, ...summary?.fields, ...session.fields() };
+      if (summary) reporter.event("session", fields, `${session.peer}: ${summary.text}`, true);
+      else {
+        reporter.event(
+          "closed",
+          fields,
+          `closed ${session.peer}: ${session.describe()}`,
+          command.mode.kind === "sink",
+        );
+      }
+    } catch (e) {
+      const error = toSessionError(e, session, stopping);
+      if (error) {
+        firstError ??= error;
+        if (error instanceof OutputError) stop(); // nowhere left to deliver clients' data
+        reporter.event(
+          "error",
+          { peer: session.peer, message: `tcpkit: ${error.message}`, ...session.fields() },
+          error.message,
+          command.keepOpen,
+        );
+      }
+    } finally {
+      sessions.delete(session);
+      totals.sent += session.sent;
+      totals.received += session.received;
+      if (sessions.size === 0) allDone?.();
+    }
+  };
   const handle = (conn: Deno.TcpConn) => {
-    const session = newSession(conn);
+    const session = new Session(conn);
     sessions.add(session);
     totals.connections++;
-    reporter.event(
-      "accepted",
-      { peer: session.peer, local: formatNetAddr(conn.localAddr) },
-      `connection from ${session.peer}`,
-    );
-    const handler = serveSession(session, command, {
-      output,
-      reporter,
-      broadcast,
-      inputIsTerminal: io.inputIsTerminal ?? false,
-    })
-      .then(
-        (summary) => {
-          const fields = { peer: session.peer, ...summary?.fields, ...session.traffic.fields() };
-          if (summary) reporter.event("session", fields, `${session.peer}: ${summary.text}`, true);
-          else {
-            reporter.event(
-              "closed",
-              fields,
-              `closed ${session.peer}: ${session.traffic.describe()}`,
-              command.mode.kind === "sink",
-            );
-          }
-        },
-        (e: unknown) => {
-          const error = toSessionError(e, session, stopping);
-          if (!error) return;
-          firstError ??= error;
-          if (error instanceof OutputError) stop(); // nowhere left to deliver clients' data
-          reporter.event(
-            "error",
-            {
-              peer: session.peer,
-              message: `tcpkit: ${error.message}`,
-              ...session.traffic.fields(),
-            },
-            error.message,
-            command.keepOpen,
-          );
-        },
-      )
-      .finally(() => {
-        sessions.delete(session);
-        totals.sent += session.traffic.sent;
-        totals.received += session.traffic.received;
-        handlers.delete(handler);
-      });
-    handlers.add(handler);
+    if (reporter.json || command.verbose) {
+      reporter.event(
+        "accepted",
+        { peer: session.peer, local: formatNetAddr(conn.localAddr) },
+        `connection from ${session.peer}`,
+      );
+    }
+    void run(session);
   };
 
   const acceptLoops = listening.listeners.map((listener) =>
@@ -171,11 +191,14 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     throw e;
   }
 
+  const finished = sessions.size === 0
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => allDone = resolve);
   if (io.signal?.aborted) {
-    await Promise.race([Promise.allSettled(handlers), delay(SHUTDOWN_GRACE_MS)]);
+    await Promise.race([finished, delay(SHUTDOWN_GRACE_MS)]);
     for (const session of sessions) {
-      totals.sent += session.traffic.sent;
-      totals.received += session.traffic.received;
+      totals.sent += session.sent;
+      totals.received += session.received;
     }
     reporter.event(
       "stopped",
@@ -190,7 +213,7 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     );
     return ExitCode.ok;
   }
-  await Promise.allSettled(handlers);
+  await finished;
   io.signal?.removeEventListener("abort", stop);
   if (firstError) throw firstError;
   return ExitCode.ok;
@@ -263,8 +286,9 @@ async function serveSession(
   command: ServeCommand,
   context: SessionContext,
 ): Promise<SessionSummary | undefined> {
-  const { conn, traffic } = session;
-  const idle = idleTimer(command.idleTimeoutMs, session.close);
+  const { conn } = session;
+  const traffic = session;
+  const idle = idleTimer(command.idleTimeoutMs, () => session.close());
   const received = (n: number) => {
     traffic.received += n;
     idle?.touch();
@@ -387,7 +411,7 @@ async function replyOnce(
   );
   const answer = new TextEncoder().encode(text);
   await connSink(conn).write(answer);
-  session.traffic.sent += answer.length;
+  session.sent += answer.length;
   await conn.closeWrite();
   // Read what the client still sends until it closes, so that closing does not reset the
   // connection and destroy the answer in flight; bounded, for clients that never close.
@@ -397,21 +421,6 @@ async function replyOnce(
     new Promise((resolve) => timer = setTimeout(resolve, REPLY_DRAIN_MS)),
   ]);
   clearTimeout(timer);
-}
-
-function newSession(conn: Deno.TcpConn): Session {
-  let markClosed = () => {};
-  const closed = new Promise<void>((resolve) => markClosed = resolve);
-  return {
-    conn,
-    peer: formatNetAddr(conn.remoteAddr),
-    traffic: new Traffic(),
-    closed,
-    close() {
-      closeQuietly(conn);
-      markClosed();
-    },
-  };
 }
 
 /** A failed write to stdout: fatal for the whole server, unlike one client's failure. */

@@ -5,15 +5,18 @@ const ROOT = new URL("../../", import.meta.url);
 const MAIN = new URL("main.ts", ROOT).pathname;
 
 /**
- * The permission flags of the `tcpkit` task, which the compile task must share: the CLI under
- * test runs with exactly these.
+ * The flags of the `tcpkit` task (permissions and V8 settings), which the compile task must
+ * share: the CLI under test runs with exactly these.
  */
-export const PERMISSIONS: string[] = denoJson.tasks.tcpkit.split(/\s+/).filter((word) =>
-  word.startsWith("--allow-") || word.startsWith("--deny-")
+export const RUN_FLAGS: string[] = denoJson.tasks.tcpkit.split(/\s+/).filter((word) =>
+  word.startsWith("--")
 );
 
+/** The permission flags among {@linkcode RUN_FLAGS}. */
+export const PERMISSIONS: string[] = RUN_FLAGS.filter((flag) => /^--(allow|deny)-/.test(flag));
+
 /** The argv that runs tcpkit. */
-export const TCPKIT: string[] = [Deno.execPath(), "run", "--quiet", ...PERMISSIONS, MAIN];
+export const TCPKIT: string[] = [Deno.execPath(), "run", "--quiet", ...RUN_FLAGS, MAIN];
 
 /** The same, as a quoted shell word list, for pipelines run by bash. */
 export const TCPKIT_SH: string = TCPKIT.map((word) => `'${word}'`).join(" ");
