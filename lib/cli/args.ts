@@ -1,6 +1,7 @@
 /** From argv to a validated command: every bad flag is rejected before a socket opens. */
 import { UsageError } from "../errors.ts";
 import { type HostPort, parseHostPort, parseListenAddress, parsePort } from "../net/address.ts";
+import { MAX_CONCURRENCY } from "../net/probe.ts";
 import { parseTarget, type Target } from "../net/targets.ts";
 import { parseDuration } from "./duration.ts";
 import { type FlagSpec, type ParsedFlags, parseFlags } from "./flags.ts";
@@ -246,7 +247,7 @@ function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
     timeoutMs: optionalDuration(flags, "timeout") ?? CHECK_DEFAULTS.timeoutMs,
     count: optionalCount(flags, "count", 1_000_000) ?? 1,
     intervalMs: optionalDuration(flags, "interval") ?? CHECK_DEFAULTS.intervalMs,
-    concurrency: optionalCount(flags, "concurrency", 100_000) ?? CHECK_DEFAULTS.concurrency,
+    concurrency: optionalCount(flags, "concurrency", MAX_CONCURRENCY) ?? CHECK_DEFAULTS.concurrency,
     ...report,
   };
 }

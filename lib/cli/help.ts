@@ -123,7 +123,8 @@ Options:
   -c, --count N           probe each port N times, as tcping does, and report
                           min/avg/max latency and loss (default 1)
       --interval DURATION the pause between rounds of probes (default 1s)
-      --concurrency N     connects in flight at once (default 500)
+      --concurrency N     connects in flight at once (default 500, at most 1600:
+                          100 per thread, as more stall in one)
   -v, --verbose           list every port of a range, not only the open ones
       --json              one JSON object per result on stdout (JSON Lines)
 

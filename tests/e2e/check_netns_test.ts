@@ -1,0 +1,321 @@
+/**
+ * check against a host that drops SYNs: timeouts, concurrency and loss, in network namespaces.
+ *
+ * Both ends run in network namespaces these tests create: a client namespace, where tcpkit runs
+ * (`ip netns exec`), and a server namespace holding the test host, joined by a veth pair with a
+ * /30 on it and no default route anywhere, so that the prober can reach nothing but the test
+ * host. In the server namespace nftables drops SYNs to 1,000 ports (`timeout`), `nc -dlk`
+ * listens on one port (`open`) and every other port answers RST (`closed`). The namespaces (and
+ * with them the veth pair) are deleted after each test, also when it fails.
+ *
+ * This needs root, `ip` (iproute2), `nft` (nftables) and a kernel that lets `ip netns add` work;
+ * elsewhere (CI runners as a normal user, containers without CAP_SYS_ADMIN) the tests are
+ * registered as ignored, with the reason in their names and on the console.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { bash, has, type Output, Running, TCPKIT_SH } from "./_cli.ts";
+
+/** The ports nftables drops SYNs to, in the server namespace. */
+const DROP_FIRST = 20000;
+const DROP_LAST = 20999;
+/** A port with a listener (nc) in the server namespace. */
+const OPEN_PORT = 21000;
+/** A port with nothing on it and no rule: the server's kernel answers RST. */
+const CLOSED_PORT = 21001;
+
+/** Single-quotes a word for bash. */
+function quote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Why these tests cannot run here, or null when they can. */
+async function whyNot(): Promise<string | null> {
+  const uid = await bash("id -u");
+  if (uid.stdout.trim() !== "0") return "not root (ip netns and nft need root)";
+  for (const program of ["ip", "nft", "nc", "ss"]) {
+    if (!has(program)) return `${program} is not installed`;
+  }
+  // Everything the fixture needs, on a namespace of our own: add, exec, nft inside, delete.
+  const name = `tcpkit-probe-${Deno.pid}`;
+  const probe = await bash(
+    `ip netns add ${name} || exit 1
+     trap 'ip netns del ${name}' EXIT
+     ip -n ${name} link set lo up && ip netns exec ${name} nft list ruleset >/dev/null`,
+    { timeoutMs: 20_000 },
+  );
+  if (probe.code !== 0) {
+    return `"ip netns add" or nft in a namespace failed: ${
+      probe.stderr.trim().split("\n")[0] || `exit ${probe.code}`
+    }`;
+  }
+  return null;
+}
+
+const skipReason = await whyNot();
+if (skipReason !== null) {
+  console.log(`check_netns_test.ts: skipping the network-namespace tests: ${skipReason}`);
+}
+
+let pairs = 0;
+
+/**
+ * A client namespace and a server namespace joined by a veth pair, with nftables dropping SYNs
+ * to DROP_FIRST-DROP_LAST on the server and a listener on OPEN_PORT. Deleted on dispose.
+ */
+class NetnsPair implements AsyncDisposable {
+  readonly client: string;
+  readonly server: string;
+  readonly clientAddress: string;
+  readonly serverAddress: string;
+  #listener: Running | undefined;
+
+  private constructor() {
+    const n = pairs++;
+    this.client = `tcpkit-c-${Deno.pid}-${n}`;
+    this.server = `tcpkit-s-${Deno.pid}-${n}`;
+    const x = (Deno.pid + n) % 250 + 1;
+    this.clientAddress = `10.213.${x}.1`;
+    this.serverAddress = `10.213.${x}.2`;
+  }
+
+  static async create(): Promise<NetnsPair> {
+    const pair = new NetnsPair();
+    try {
+      await pair.#setUp();
+    } catch (e) {
+      await pair[Symbol.asyncDispose]();
+      throw e;
+    }
+    return pair;
+  }
+
+  async #setUp(): Promise<void> {
+    const c = quote(this.client);
+    const s = quote(this.server);
+    const out = await bash(
+      `set -e
+       ip netns add ${c}
+       ip netns add ${s}
+       ip -n ${c} link add veth0 type veth peer name veth1 netns ${s}
+       ip -n ${c} addr add ${this.clientAddress}/30 dev veth0
+       ip -n ${s} addr add ${this.serverAddress}/30 dev veth1
+       for ns in ${c} ${s}; do ip -n "$ns" link set lo up; done
+       ip -n ${c} link set veth0 up
+       ip -n ${s} link set veth1 up
+       ip netns exec ${s} nft -f - <<'EOF'
+table inet tcpkit_test {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport ${DROP_FIRST}-${DROP_LAST} drop
+  }
+}
+EOF
+       # The safety net of the whole file: neither namespace may have a default route.
+       for ns in ${c} ${s}; do
+         if [ -n "$(ip -n "$ns" route show default)" ]; then echo "default route in $ns" >&2; exit 1; fi
+       done`,
+      { timeoutMs: 20_000 },
+    );
+    assertEquals(out.code, 0, `setting up the namespaces failed:\n${out.stderr}`);
+
+    this.#listener = new Running([
+      "ip",
+      "netns",
+      "exec",
+      this.server,
+      "nc",
+      "-dlk",
+      this.serverAddress,
+      String(OPEN_PORT),
+    ]);
+    // Wait by the server's socket table, not by connecting (no stray connection to count).
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const ss = await bash(`ip netns exec ${s} ss -Hltn 'sport = :${OPEN_PORT}'`);
+      if (ss.stdout.trim() !== "") break;
+      if (Date.now() > deadline) {
+        throw new Error(`nc did not listen on ${this.serverAddress}:${OPEN_PORT}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Runs tcpkit ARGS in the client namespace; also times it. */
+  async tcpkit(args: string[], timeoutMs = 60_000): Promise<Output & { ms: number }> {
+    const started = performance.now();
+    const out = await bash(
+      `exec ip netns exec ${quote(this.client)} ${TCPKIT_SH} ${args.map(quote).join(" ")}`,
+      { timeoutMs },
+    );
+    return { ...out, ms: performance.now() - started };
+  }
+
+  /** The pids of the processes still in the client namespace (none, once tcpkit has exited). */
+  async clientPids(): Promise<string[]> {
+    const out = await bash(`ip netns pids ${quote(this.client)}`);
+    return out.stdout.split("\n").filter((line) => line.trim() !== "");
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#listener) await this.#listener[Symbol.asyncDispose]();
+    // Anything else still inside our namespaces was started by this test: end it by its pid,
+    // then delete the namespaces (which deletes the veth pair).
+    const out = await bash(
+      `for ns in ${quote(this.client)} ${quote(this.server)}; do
+         [ -e "/run/netns/$ns" ] || continue
+         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+         ip netns del "$ns"
+       done`,
+      { timeoutMs: 20_000 },
+    );
+    if (out.code !== 0) throw new Error(`deleting the namespaces failed:\n${out.stderr}`);
+  }
+}
+
+interface Result {
+  host: string;
+  port: number;
+  state: string;
+  latency_ms?: number;
+  seq?: number;
+  probes?: number;
+  open?: number;
+  loss_pct?: number;
+  min_ms?: number | null;
+  avg_ms?: number | null;
+  max_ms?: number | null;
+}
+
+function parseLines(out: Output): Result[] {
+  return out.stdout.trim().split("\n").filter((line) => line !== "").map((line) =>
+    JSON.parse(line)
+  );
+}
+
+const ignore = skipReason !== null;
+const suffix = ignore ? ` [skipped: ${skipReason}]` : "";
+
+Deno.test({
+  name: `check reports 1,000 SYN-dropping ports as timeout, concurrently (netns)${suffix}`,
+  ignore,
+  async fn() {
+    await using net = await NetnsPair.create();
+    const out = await net.tcpkit([
+      "check",
+      `${net.serverAddress}:${DROP_FIRST}-${DROP_LAST}`,
+      "--timeout",
+      "1s",
+      "--json",
+    ]);
+    assertEquals(out.code, 1, out.stderr);
+    assertEquals(out.stderr, "");
+    const results = parseLines(out);
+    assertEquals(results.length, 1000);
+    const states = new Map<string, number>();
+    for (const r of results) states.set(r.state, (states.get(r.state) ?? 0) + 1);
+    assertEquals(Object.fromEntries(states), { timeout: 1000 });
+    assertEquals(
+      results.map((r) => r.port).sort((a, b) => a - b),
+      Array.from({ length: 1000 }, (_, i) => DROP_FIRST + i),
+    );
+    assert(results.every((r) => r.host === net.serverAddress && !("latency_ms" in r)));
+    // Each probe waits its full second, and one by one they would take 1,000 s.
+    assert(out.ms >= 1000, `finished in ${out.ms.toFixed(0)} ms, before the 1 s timeout`);
+    assert(out.ms < 15_000, `took ${out.ms.toFixed(0)} ms: the probes did not run concurrently`);
+    assertEquals(await net.clientPids(), [], "processes left in the client namespace");
+  },
+});
+
+Deno.test({
+  name: `check tells open, closed and timeout apart, with the exit codes (netns)${suffix}`,
+  ignore,
+  async fn() {
+    await using net = await NetnsPair.create();
+    const host = net.serverAddress;
+
+    const singles = await net.tcpkit([
+      "check",
+      `${host}:${OPEN_PORT}`,
+      `${host}:${CLOSED_PORT}`,
+      `${host}:${DROP_FIRST}`,
+      "--timeout",
+      "1s",
+      "--json",
+    ]);
+    // A HOST:PORT target that is not open makes the run fail.
+    assertEquals(singles.code, 1, singles.stderr);
+    assertEquals(singles.stderr, "");
+    const byPort = new Map(parseLines(singles).map((r) => [r.port, r]));
+    assertEquals(byPort.size, 3);
+    assertEquals(byPort.get(OPEN_PORT)?.state, "open");
+    assertEquals(byPort.get(CLOSED_PORT)?.state, "closed");
+    assertEquals(byPort.get(DROP_FIRST)?.state, "timeout");
+    assert((byPort.get(OPEN_PORT)?.latency_ms ?? -1) >= 0);
+    assertEquals("latency_ms" in byPort.get(CLOSED_PORT)!, false);
+    assertEquals("latency_ms" in byPort.get(DROP_FIRST)!, false);
+
+    // The same three ports as one list: one open port is enough (exit 0), and the text report
+    // shows every state with -v.
+    const list = await net.tcpkit([
+      "check",
+      `${host}:${OPEN_PORT},${CLOSED_PORT},${DROP_FIRST}`,
+      "--timeout",
+      "1s",
+      "-v",
+    ]);
+    assertEquals(list.code, 0, list.stdout + list.stderr);
+    const text = list.stdout;
+    assert(new RegExp(`^  ${OPEN_PORT} +open +[\\d.]+ ms$`, "m").test(text), text);
+    assert(new RegExp(`^  ${CLOSED_PORT} +closed$`, "m").test(text), text);
+    assert(new RegExp(`^  ${DROP_FIRST} +timeout$`, "m").test(text), text);
+    assert(/: 1 open, 1 closed, 1 timeout$/m.test(text), text);
+
+    // Only the open port: exit 0. Only the dropped one: exit 1.
+    const open = await net.tcpkit(["check", `${host}:${OPEN_PORT}`, "--timeout", "1s"]);
+    assertEquals(open.code, 0, open.stdout + open.stderr);
+    const dropped = await net.tcpkit(["check", `${host}:${DROP_LAST}`, "--timeout", "1s"]);
+    assertEquals(dropped.code, 1, dropped.stdout + dropped.stderr);
+    assert(new RegExp(`:${DROP_LAST} +timeout$`, "m").test(dropped.stdout), dropped.stdout);
+    assertEquals(await net.clientPids(), [], "processes left in the client namespace");
+  },
+});
+
+Deno.test({
+  name: `check --count 3 of a SYN-dropping port reports 100% loss and no latency (netns)${suffix}`,
+  ignore,
+  async fn() {
+    await using net = await NetnsPair.create();
+    const port = DROP_FIRST + 500;
+    const out = await net.tcpkit([
+      "check",
+      `${net.serverAddress}:${port}`,
+      "--count",
+      "3",
+      "--interval",
+      "200ms",
+      "--timeout",
+      "1s",
+      "--json",
+    ]);
+    assertEquals(out.code, 1, out.stderr);
+    assertEquals(out.stderr, "");
+    const lines = parseLines(out);
+    const probes = lines.filter((l) => "seq" in l);
+    assertEquals(probes.map((p) => [p.port, p.seq, p.state]), [
+      [port, 1, "timeout"],
+      [port, 2, "timeout"],
+      [port, 3, "timeout"],
+    ]);
+    const summaries = lines.filter((l) => "probes" in l);
+    assertEquals(summaries.length, 1);
+    const s = summaries[0];
+    assertEquals(
+      [s.host, s.port, s.state, s.probes, s.open, s.loss_pct, s.min_ms, s.avg_ms, s.max_ms],
+      [net.serverAddress, port, "timeout", 3, 0, 100, null, null, null],
+    );
+    // Three full timeouts and two pauses: about 3.4 s.
+    assert(out.ms >= 3000, `finished in ${out.ms.toFixed(0)} ms, before three 1 s timeouts`);
+    assert(out.ms < 15_000, `took ${out.ms.toFixed(0)} ms`);
+    assertEquals(await net.clientPids(), [], "processes left in the client namespace");
+  },
+});
