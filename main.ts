@@ -10,7 +10,7 @@ import { serve } from "./lib/commands/serve.ts";
 import { ExitCode, TcpkitError, UsageError } from "./lib/errors.ts";
 import { writerSink } from "./lib/io/chunks.ts";
 import { stdinSource } from "./lib/io/stdin.ts";
-import { createReporter, writeStderrLine } from "./lib/report.ts";
+import { createReporter, flushStderr, writeStderrLine } from "./lib/report.ts";
 
 /** Runs tcpkit with `args` and resolves to its exit code; never throws. */
 export async function main(args: string[]): Promise<number> {
@@ -135,5 +135,7 @@ function lowerFirst(text: string): string {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  const code = await main(Deno.args);
+  flushStderr();
+  Deno.exit(code);
 }

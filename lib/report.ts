@@ -18,9 +18,31 @@ export interface Reporter {
 
 const encoder = new TextEncoder();
 
-/** Writes a line to stderr; a closed stderr is ignored, since there is nowhere left to report. */
+/** Lines waiting to be written to stderr, and whether a flush is due. */
+let pendingLines = "";
+let flushDue = false;
+
+/**
+ * Writes a line to stderr. Lines are gathered and written together at the end of the current
+ * burst of work (a busy server logs thousands of sessions a second: one write each would cost a
+ * system call each); {@linkcode flushStderr} writes them at once. A closed stderr is ignored,
+ * since there is nowhere left to report.
+ */
 export function writeStderrLine(line: string): void {
-  const bytes = encoder.encode(line + "\n");
+  pendingLines += line + "\n";
+  if (pendingLines.length >= 64 * 1024) return flushStderr();
+  if (!flushDue) {
+    flushDue = true;
+    setTimeout(flushStderr, 0);
+  }
+}
+
+/** Writes every gathered line now (main.ts calls it before exiting). */
+export function flushStderr(): void {
+  flushDue = false;
+  if (pendingLines === "") return;
+  const bytes = encoder.encode(pendingLines);
+  pendingLines = "";
   try {
     for (let offset = 0; offset < bytes.length;) {
       offset += Deno.stderr.writeSync(bytes.subarray(offset));

@@ -42,7 +42,7 @@ const PROMPT_BYTES = new TextEncoder().encode(PROMPT);
 
 /**
  * Speaks the dialogue with one client until it says `exit`, closes, or sends a name that is too
- * long. It reads the next bytes only once the answers to the previous ones are written, so a
+ * long. Memory stays bounded whatever the client does: a name is at most 1,024 bytes, and a
  * client that never reads its answers is held back by TCP, not buffered.
  */
 export function greetSession(conn: Deno.Conn, options: GreetSessionOptions): Promise<GreetOutcome> {
@@ -74,11 +74,11 @@ class Dialogue {
           this.#framer.pending > 0 ? await this.#readOrQuiet() : await this.#read(),
         );
         if (n === "quiet") {
-          if (await this.#answer(this.#framer.takePartial())) return await this.#finish();
+          if (await this.#respond([this.#framer.takePartial()])) return await this.#finish();
           continue;
         }
         if (n === null) {
-          if (this.#framer.pending > 0) await this.#answer(this.#framer.takePartial());
+          if (this.#framer.pending > 0) await this.#respond([this.#framer.takePartial()]);
           return this.outcome;
         }
         this.#options.onReceived(n);
@@ -88,13 +88,43 @@ class Dialogue {
           this.outcome.end = "too-long";
           return await this.#finish();
         }
-        for (const message of messages) {
-          if (await this.#answer(message)) return await this.#finish();
-        }
+        // A bare "exit" is taken at once, as the seed's server does: waiting out the quiet
+        // period would only guard a longer name that happens to begin with it.
+        if (isExit(this.#framer.peekPartial())) messages.push(this.#framer.takePartial());
+        if (await this.#respond(messages)) return await this.#finish();
       }
     } finally {
       this.#reading?.catch(ignore); // a read left under way when the session ends is no error
     }
+  }
+
+  /**
+   * Answers messages in one write, and starts the next read before that write is done (the
+   * answers no longer need the read buffer): one turn of the event loop less per exchange. A
+   * client that never reads its answers is still held back by TCP: at most one more buffer
+   * of its bytes is read while the write waits. True when the dialogue is over.
+   */
+  async #respond(messages: Uint8Array[]): Promise<boolean> {
+    const parts: Uint8Array[] = [];
+    let over = false;
+    for (const message of messages) {
+      if (isExit(message)) {
+        parts.push(GOODBYE);
+        this.outcome.end = "exit";
+        over = true;
+        break;
+      }
+      if (message.length === 0) {
+        parts.push(PROMPT_BYTES); // an empty line: ask again
+        continue;
+      }
+      this.outcome.names++;
+      if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
+      parts.push(helloTo(message));
+    }
+    if (!over) this.#read();
+    await this.#send(parts.length === 1 ? parts[0] : concat(parts));
+    return over;
   }
 
   /** The read under way, or a new one. Its result is taken with {@linkcode #took}. */
@@ -127,37 +157,59 @@ class Dialogue {
     this.#options.onSent(bytes.length);
   }
 
-  /** Answers one message; true when the dialogue is over. */
-  async #answer(message: Uint8Array): Promise<boolean> {
-    if (isExit(message)) {
-      await this.#send(GOODBYE);
-      this.outcome.end = "exit";
-      return true;
-    }
-    if (message.length === 0) {
-      await this.#send(PROMPT_BYTES); // an empty line: ask again
-      return false;
-    }
-    this.outcome.names++;
-    if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
-    await this.#send(helloTo(message));
-    return false;
-  }
-
   /**
    * After the last word: half-close, and read until the client closes (bounded), so that the
    * close does not reset the connection while the last word is in flight.
    */
   async #finish(): Promise<GreetOutcome> {
     await this.#conn.closeWrite();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const drained = (async () => {
+    draining.set(this.#conn, performance.now() + DRAIN_MS);
+    ensureDrainSweep();
+    try {
       while (this.#took(await this.#read()) !== null) { /* discard */ }
-    })().catch(ignore);
-    await Promise.race([drained, new Promise((resolve) => timer = setTimeout(resolve, DRAIN_MS))]);
-    clearTimeout(timer);
+    } catch {
+      // reset, or closed by the sweep: the dialogue is over either way
+    } finally {
+      draining.delete(this.#conn);
+    }
     return this.outcome;
   }
+}
+
+/**
+ * Connections that have said their last word and wait for the client to close, with their
+ * deadlines. One sweep closes the overdue ones, instead of a timer per session.
+ */
+const draining = new Map<Deno.Conn, number>();
+let sweep: ReturnType<typeof setInterval> | undefined;
+
+function ensureDrainSweep(): void {
+  sweep ??= setInterval(() => {
+    const now = performance.now();
+    for (const [conn, deadline] of draining) {
+      if (now < deadline) continue;
+      draining.delete(conn);
+      try {
+        conn.close(); // the pending read then ends
+      } catch {
+        // already closed
+      }
+    }
+    if (draining.size === 0) {
+      clearInterval(sweep);
+      sweep = undefined;
+    }
+  }, DRAIN_MS / 4);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {

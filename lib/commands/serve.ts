@@ -42,6 +42,11 @@ export interface ServeIO {
 export const REPLY_DRAIN_MS = 2000;
 /** How long shutdown waits for connections to finish closing before it summarises. */
 const SHUTDOWN_GRACE_MS = 1000;
+/**
+ * Accepts kept under way at once on a listener with -k: under a burst of clients, several
+ * connections are then taken per turn of the event loop instead of one.
+ */
+const ACCEPTS_IN_FLIGHT = 4;
 /** The longest pause between accept attempts when descriptors run out. */
 const MAX_ACCEPT_BACKOFF_MS = 1000;
 
@@ -133,7 +138,10 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
   const run = async (session: Session) => {
     try {
       const summary = await serveSession(session, command, context);
-      const fields = { peer: session.peer, ...summary?.fields, ...session.fields() };
+      // The fields are for JSON only: a busy server need not build them for text.
+      const fields = reporter.json
+        ? { peer: session.peer, ...summary?.fields, ...session.fields() }
+        : {};
       if (summary) reporter.event("session", fields, `${session.peer}: ${summary.text}`, true);
       else {
         reporter.event(
@@ -176,13 +184,18 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     void run(session);
   };
 
-  const acceptLoops = listening.listeners.map((listener) =>
-    acceptLoop(listener, reporter, (conn) => {
-      if (stopping || (!command.keepOpen && totals.connections > 0)) return closeQuietly(conn);
-      // Without -k, one client, as nc -l: the next ones are refused.
-      if (!command.keepOpen) closeListeners();
-      handle(conn);
-    })
+  const onConn = (conn: Deno.TcpConn) => {
+    if (stopping || (!command.keepOpen && totals.connections > 0)) return closeQuietly(conn);
+    // Without -k, one client, as nc -l: the next ones are refused.
+    if (!command.keepOpen) closeListeners();
+    handle(conn);
+  };
+  const shortage = { warned: false }; // the user is told once, whichever loop meets it
+  const acceptLoops = listening.listeners.flatMap((listener) =>
+    Array.from(
+      { length: command.keepOpen ? ACCEPTS_IN_FLIGHT : 1 },
+      () => acceptLoop(listener, reporter, onConn, shortage),
+    )
   );
   try {
     await Promise.all(acceptLoops);
@@ -228,9 +241,9 @@ async function acceptLoop(
   listener: Deno.TcpListener,
   reporter: Reporter,
   onConn: (conn: Deno.TcpConn) => void,
+  shortage: { warned: boolean },
 ): Promise<void> {
   let backoff = 0;
-  let warned = false;
   for (;;) {
     let conn: Deno.TcpConn;
     try {
@@ -239,7 +252,7 @@ async function acceptLoop(
       if (isClosedLocally(e)) return;
       const reason = reasonOf(e).text;
       if (reason === "too many open files") {
-        if (!warned) {
+        if (!shortage.warned) {
           reporter.event(
             "warning",
             { message: "too many open files" },
@@ -248,7 +261,7 @@ async function acceptLoop(
             true,
           );
         }
-        warned = true;
+        shortage.warned = true;
         backoff = Math.min(Math.max(backoff * 2, 10), MAX_ACCEPT_BACKOFF_MS);
       } else {
         reporter.event("accept_failed", { message: reason }, `accept failed: ${reason}`);
@@ -297,7 +310,8 @@ async function serveSession(
   try {
     switch (command.mode.kind) {
       case "greet": {
-        conn.setNoDelay(true); // each answer at once, not after Nagle's wait
+        // No setNoDelay: each answer is one write, sent once the client's message has acknowledged
+        // the previous one, so Nagle's algorithm never holds it back.
         const outcome = await greetSession(conn, {
           quietMs: command.mode.quietMs,
           onReceived: received,

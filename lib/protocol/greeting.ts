@@ -91,6 +91,11 @@ export class LineFramer {
     return messages;
   }
 
+  /** The partial message, left in place. */
+  peekPartial(): Uint8Array {
+    return this.#partial;
+  }
+
   /**
    * Takes the partial message (text without a line ending that has waited long enough); a CR
    * at its end is taken as the start of its line ending.

@@ -12,6 +12,14 @@ const SEED_TRANSCRIPT = "Server: Welcome!\nServer: What's your name?\n" +
     .join("") +
   "Server: Good bye!\n\n";
 
+/** Undoes the one split the seed's two first sends allow: the welcome printed alone. */
+function joinFirstSplit(transcript: string): string {
+  const alone = "Server: Welcome!\n\nServer: What's your name?Server: Hello ";
+  return transcript.startsWith(alone)
+    ? "Server: Welcome!\nServer: What's your name?\nServer: Hello " + transcript.slice(alone.length)
+    : transcript;
+}
+
 /** Starts the seed-like Python server; resolves once it has printed its port. */
 async function seedServer(): Promise<Running & { port: number }> {
   const server = new Running(["python3", "-c", seedServerScript(128)]) as Running & {
@@ -61,8 +69,13 @@ Deno.test("the seed's client prints the same transcript against tcpkit as agains
     run(["python3", "-c", seedClientScript(tcpkitServer.port)]),
     run(["python3", "-c", seedClientScript(seed.port)]),
   ]);
-  assertEquals(theirs.stdout, SEED_TRANSCRIPT);
-  assertEquals(ours.stdout, theirs.stdout);
+  // tcpkit writes the welcome and the first prompt at once: the seed client's first recv()
+  // gets both, as in the seed's own printed transcript.
+  assertEquals(ours.stdout, SEED_TRANSCRIPT);
+  // The seed's server sends them in two send() calls, and its first recv() may wake between
+  // them (then the prompt is printed with the next answer). Up to that timing split, the two
+  // transcripts are the same, byte for byte.
+  assertEquals(joinFirstSplit(theirs.stdout), SEED_TRANSCRIPT);
   await tcpkitServer.stderr.waitFor(/names "Michael", "Tracy", "Sarah"; said exit after/);
 });
 

@@ -1,0 +1,234 @@
+/**
+ * @module
+ * Load on the greeting dialogue: SESSIONS dialogues of three names, CONCURRENCY at a time, against
+ * tcpkit serve --greet, the seed's threaded Python server, and a minimal Node.js net server, in
+ * the same run. Bare-name clients (as the seed's client: no line ending) go to tcpkit and Python;
+ * line clients (names ending in a newline) go to tcpkit and Node. Every transcript is checked byte
+ * for byte. Prints sessions per second, the server's peak memory, and the ratios.
+ *
+ *   deno run --allow-run --allow-net --allow-read bench/greet_load.ts [--sessions 5000] [--concurrency 500] [--rounds 3] [--only bare|line]
+ */
+import { parseArgs } from "@std/cli/parse-args";
+import denoJson from "../deno.json" with { type: "json" };
+
+const args = parseArgs(Deno.args, { string: ["sessions", "concurrency", "rounds", "only"] });
+const SESSIONS = Number(args.sessions ?? 5000);
+const CONCURRENCY = Number(args.concurrency ?? 500);
+const ROUNDS = Number(args.rounds ?? 3);
+const NAMES = ["Michael", "Tracy", "Sarah"];
+const ROOT = new URL("../", import.meta.url);
+const RUN_FLAGS = denoJson.tasks.tcpkit.split(/\s+/).filter((w: string) => w.startsWith("--"));
+
+const PROMPT = "Server: What's your name?";
+const encoder = new TextEncoder();
+
+const PYTHON_SEED = `
+import socket, threading
+def tcplink(conn, addr):
+    try:
+        conn.send(b"Server: Welcome!\\n")
+        while True:
+            conn.send(b"Server: What's your name?")
+            data = conn.recv(1024)
+            if data == b"exit":
+                conn.send(b"Server: Good bye!\\n")
+                break
+            if not data:
+                break
+            conn.send(b"Server: Hello %s!\\n" % data)
+    finally:
+        conn.close()
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(4096)
+print(s.getsockname()[1], flush=True)
+while True:
+    conn, addr = s.accept()
+    threading.Thread(target=tcplink, args=(conn, addr), daemon=True).start()
+`;
+
+const NODE_LINES = `
+const net = require("net");
+const server = net.createServer((socket) => {
+  socket.setNoDelay(true);
+  socket.write("Server: Welcome!\\nServer: What's your name?");
+  let pending = "";
+  socket.on("data", (chunk) => {
+    pending += chunk.toString("latin1");
+    let lf;
+    while ((lf = pending.indexOf("\\n")) >= 0) {
+      const name = pending.slice(0, lf).replace(/\\r$/, "");
+      pending = pending.slice(lf + 1);
+      if (name === "exit") { socket.end("Server: Good bye!\\n"); return; }
+      socket.write("Server: Hello " + name + "!\\nServer: What's your name?");
+    }
+  });
+  socket.on("error", () => {});
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+`;
+
+interface ServerProcess {
+  child: Deno.ChildProcess;
+  port: number;
+}
+
+async function startServer(kind: "tcpkit" | "python" | "node"): Promise<ServerProcess> {
+  const argv = kind === "tcpkit"
+    ? [
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      ...RUN_FLAGS,
+      new URL("main.ts", ROOT).pathname,
+      "serve",
+      "127.0.0.1:0",
+      "--greet",
+      "-k",
+    ]
+    : kind === "python"
+    ? ["python3", "-c", PYTHON_SEED]
+    : ["node", "-e", NODE_LINES];
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  // tcpkit announces its port on stderr, the others on stdout; drain both for good.
+  let text = "";
+  let resolvePort: (port: number) => void = () => {};
+  const port = new Promise<number>((resolve) => resolvePort = resolve);
+  for (const stream of [child.stdout, child.stderr]) {
+    (async () => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        if (text.length < 4096) {
+          text += chunk;
+          const m = text.match(/listening on \S+:(\d+)/) ?? text.match(/^(\d+)\n/m);
+          if (m) resolvePort(Number(m[1]));
+        }
+      }
+    })();
+  }
+  return { child, port: await port };
+}
+
+async function peakMemory(pid: number): Promise<number> {
+  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stdout: "piped" })
+    .output();
+  const status = new TextDecoder().decode(out.stdout);
+  return Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) * 1024;
+}
+
+/** One dialogue; throws unless the transcript is exactly the expected one. */
+async function dialogue(port: number, lines: boolean): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    conn.setNoDelay(true);
+    const buffer = new Uint8Array(1024);
+    const decoder = new TextDecoder();
+    let text = "";
+    const until = async (suffix: string) => {
+      while (!text.endsWith(suffix)) {
+        const n = await conn.read(buffer);
+        if (n === null) throw new Error(`closed early after: ${JSON.stringify(text)}`);
+        text += decoder.decode(buffer.subarray(0, n), { stream: true });
+      }
+    };
+    const end = lines ? "\n" : "";
+    await until(PROMPT);
+    for (const name of NAMES) {
+      await conn.write(encoder.encode(name + end));
+      await until(`Server: Hello ${name}!\n${PROMPT}`);
+    }
+    await conn.write(encoder.encode("exit" + end));
+    await until("Server: Good bye!\n");
+    const expected = `Server: Welcome!\n${PROMPT}` +
+      NAMES.map((n) => `Server: Hello ${n}!\n${PROMPT}`).join("") + "Server: Good bye!\n";
+    if (text !== expected) throw new Error(`unexpected transcript: ${JSON.stringify(text)}`);
+  } finally {
+    conn.close();
+  }
+}
+
+async function load(port: number, lines: boolean): Promise<{ seconds: number; failed: number }> {
+  let next = 0;
+  let failed = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < SESSIONS) {
+      next++;
+      await dialogue(port, lines).catch((e) => {
+        if (failed++ === 0) console.error(`first failure: ${e.message}`);
+      });
+    }
+  }));
+  return { seconds: (performance.now() - started) / 1000, failed };
+}
+
+interface Row {
+  server: string;
+  clients: string;
+  rates: number[];
+  failed: number;
+  peak: number;
+}
+
+async function measure(kind: "tcpkit" | "python" | "node", lines: boolean): Promise<Row> {
+  const server = await startServer(kind);
+  const rates: number[] = [];
+  let failed = 0;
+  try {
+    // A warm-up round, not counted, for every server alike (JIT compilation, heap growth).
+    await load(server.port, lines);
+    for (let round = 0; round < ROUNDS; round++) {
+      const result = await load(server.port, lines);
+      rates.push(SESSIONS / result.seconds);
+      failed += result.failed;
+    }
+    return {
+      server: kind,
+      clients: lines ? "line" : "bare",
+      rates,
+      failed,
+      peak: await peakMemory(server.child.pid),
+    };
+  } finally {
+    server.child.kill("SIGKILL");
+    await server.child.status;
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+console.log(
+  `greeting load: ${SESSIONS} dialogues of ${NAMES.length} names, ${CONCURRENCY} at a time, ` +
+    `${ROUNDS} rounds per server after one warm-up round (the server's peak RSS covers all)`,
+);
+const rows: Row[] = [];
+const CONFIGS = [["tcpkit", false], ["python", false], ["tcpkit", true], ["node", true]] as const;
+for (
+  const [kind, lines] of CONFIGS.filter(([, l]) =>
+    !args.only || args.only === (l ? "line" : "bare")
+  )
+) {
+  const row = await measure(kind, lines);
+  rows.push(row);
+  console.log(
+    `${row.server.padEnd(7)} ${row.clients.padEnd(5)} clients: ` +
+      `${row.rates.map((r) => r.toFixed(0)).join(", ")} sessions/s (median ${
+        median(row.rates).toFixed(0)
+      }), ` +
+      `${row.failed} failed, peak RSS ${(row.peak / 1048576).toFixed(1)} MiB`,
+  );
+}
+const rate = (server: string, clients: string) =>
+  median(rows.find((r) => r.server === server && r.clients === clients)?.rates ?? [NaN]);
+console.log(
+  `tcpkit/python (bare names): ${(rate("tcpkit", "bare") / rate("python", "bare")).toFixed(2)}x`,
+);
+console.log(
+  `tcpkit/node (line names):   ${(rate("tcpkit", "line") / rate("node", "line")).toFixed(2)}x`,
+);
+if (rows.some((r) => r.failed > 0)) Deno.exit(1);
