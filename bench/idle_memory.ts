@@ -3,7 +3,7 @@
  *
  *   deno run --allow-run --allow-net --allow-read bench/idle_memory.ts [--count 1000] [--batch 100]
  *
- * For the default mode (stdin to every client, clients to stdout) and for `--echo`, this starts
+ * For the default mode (stdin to every client, clients to stdout), `--echo` and `--greet`, this starts
  * `tcpkit serve 127.0.0.1:0 -k -v` as a subprocess, opens COUNT TCP connections to it that send
  * nothing (the first one alone, then the rest in batches), waits each time until the server has
  * reported accepting them (its `-v` "connection from" lines), and reads the server's VmRSS and
@@ -13,6 +13,7 @@
  *
  * @module
  */
+import denoJson from "../deno.json" with { type: "json" };
 
 const MAIN_TS = new URL("../main.ts", import.meta.url).pathname;
 const ACCEPT_TIMEOUT_MS = 60_000;
@@ -32,7 +33,13 @@ interface Mode {
 const MODES: Mode[] = [
   { name: "default", flags: [] },
   { name: "echo", flags: ["--echo"] },
+  { name: "greet", flags: ["--greet"] },
 ];
+
+/** The flags tcpkit runs with (permissions, V8 settings): those of the `tcpkit` task. */
+const RUN_FLAGS: string[] = denoJson.tasks.tcpkit.split(/\s+/).filter((word: string) =>
+  word.startsWith("--")
+);
 
 interface Memory {
   rssKiB: number;
@@ -137,7 +144,7 @@ class ServerLog {
 
 async function measure(mode: Mode, options: Options): Promise<Result> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", MAIN_TS, "serve", "127.0.0.1:0", ...mode.flags, "-k", "-v"],
+    args: ["run", ...RUN_FLAGS, MAIN_TS, "serve", "127.0.0.1:0", ...mode.flags, "-k", "-v"],
     // A stdin that stays open and quiet: at its end the default mode half-closes every client.
     stdin: "piped",
     stdout: "null",

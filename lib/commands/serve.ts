@@ -42,11 +42,6 @@ export interface ServeIO {
 export const REPLY_DRAIN_MS = 2000;
 /** How long shutdown waits for connections to finish closing before it summarises. */
 const SHUTDOWN_GRACE_MS = 1000;
-/**
- * Accepts kept under way at once on a listener with -k: under a burst of clients, several
- * connections are then taken per turn of the event loop instead of one.
- */
-const ACCEPTS_IN_FLIGHT = 4;
 /** The longest pause between accept attempts when descriptors run out. */
 const MAX_ACCEPT_BACKOFF_MS = 1000;
 
@@ -190,12 +185,9 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     if (!command.keepOpen) closeListeners();
     handle(conn);
   };
-  const shortage = { warned: false }; // the user is told once, whichever loop meets it
-  const acceptLoops = listening.listeners.flatMap((listener) =>
-    Array.from(
-      { length: command.keepOpen ? ACCEPTS_IN_FLIGHT : 1 },
-      () => acceptLoop(listener, reporter, onConn, shortage),
-    )
+  const shortage = { warned: false }; // told once, whichever listener meets it
+  const acceptLoops = listening.listeners.map((listener) =>
+    acceptLoop(listener, reporter, onConn, shortage)
   );
   try {
     await Promise.all(acceptLoops);
