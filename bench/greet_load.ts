@@ -6,7 +6,7 @@
  * line clients (names ending in a newline) go to tcpkit and Node. Every transcript is checked byte
  * for byte. Prints sessions per second, the server's peak memory, and the ratios.
  *
- *   deno run --allow-run --allow-net --allow-read bench/greet_load.ts [--sessions 5000] [--concurrency 500] [--rounds 3] [--only bare|line]
+ *   deno run --allow-run --allow-net --allow-read --allow-write bench/greet_load.ts [--sessions 5000] [--concurrency 500] [--rounds 3] [--only bare|line]
  */
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "../deno.json" with { type: "json" };
@@ -75,43 +75,49 @@ interface ServerProcess {
 }
 
 async function startServer(kind: "tcpkit" | "python" | "node"): Promise<ServerProcess> {
-  const argv = kind === "tcpkit"
-    ? [
+  if (kind === "tcpkit") {
+    // tcpkit logs every session on stderr. Here it goes to a file, as a server's log would in
+    // use: a pipe into this busy process could fill and make tcpkit wait. `exec` keeps the pid.
+    const log = await Deno.makeTempFile({ prefix: "tcpkit-greet-load-", suffix: ".log" });
+    const tcpkit = [
       Deno.execPath(),
       "run",
       "--quiet",
       ...RUN_FLAGS,
       new URL("main.ts", ROOT).pathname,
-      "serve",
-      "127.0.0.1:0",
-      "--greet",
-      "-k",
     ]
-    : kind === "python"
-    ? ["python3", "-c", PYTHON_SEED]
-    : ["node", "-e", NODE_LINES];
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
+      .map((word) => `'${word}'`).join(" ");
+    const child = new Deno.Command("bash", {
+      args: ["-c", `exec ${tcpkit} serve 127.0.0.1:0 --greet -k 2> '${log}'`],
+      stdout: "null",
+      stderr: "null",
+      stdin: "null",
+    }).spawn();
+    for (;;) {
+      const match = (await Deno.readTextFile(log)).match(/listening on \S+:(\d+)/);
+      if (match) {
+        void child.status.then(() => Deno.remove(log));
+        return { child, port: Number(match[1]) };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  const child = new Deno.Command(kind === "python" ? "python3" : "node", {
+    args: kind === "python" ? ["-c", PYTHON_SEED] : ["-e", NODE_LINES],
     stdout: "piped",
-    stderr: "piped",
+    stderr: "null",
     stdin: "null",
   }).spawn();
-  // tcpkit announces its port on stderr, the others on stdout; drain both for good.
+  // The port is the first line on stdout.
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  let resolvePort: (port: number) => void = () => {};
-  const port = new Promise<number>((resolve) => resolvePort = resolve);
-  for (const stream of [child.stdout, child.stderr]) {
-    (async () => {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        if (text.length < 4096) {
-          text += chunk;
-          const m = text.match(/listening on \S+:(\d+)/) ?? text.match(/^(\d+)\n/m);
-          if (m) resolvePort(Number(m[1]));
-        }
-      }
-    })();
+  while (!/^\d+\n/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${kind} server ended before saying its port`);
+    text += value;
   }
-  return { child, port: await port };
+  reader.cancel().catch(() => {});
+  return { child, port: Number(text.trim()) };
 }
 
 async function peakMemory(pid: number): Promise<number> {
