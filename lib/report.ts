@@ -4,7 +4,7 @@ import type { ReportOptions } from "./cli/args.ts";
 import { formatDuration } from "./cli/duration.ts";
 
 /** Fields of a JSON event. */
-export type EventFields = Record<string, string | number | boolean | null | undefined>;
+export type EventFields = Record<string, string | number | boolean | null | undefined | string[]>;
 
 /** Where commands report what happens. */
 export interface Reporter {

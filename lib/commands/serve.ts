@@ -318,7 +318,7 @@ async function serveSession(
           ? "sent a name that was too long, and was closed"
           : "closed the connection";
         summary = {
-          fields: { names: outcome.names, shown_names: outcome.shown.join("\n"), end: outcome.end },
+          fields: { names: outcome.names, shown_names: outcome.shown, end: outcome.end },
           text: `${outcome.names === 0 ? "no names" : `names ${names}`}; ${how} after ${
             formatDuration(traffic.elapsed())
           }`,

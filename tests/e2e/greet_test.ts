@@ -220,3 +220,13 @@ Deno.test("greet usage errors exit 2", async () => {
 });
 
 void TCPKIT;
+
+Deno.test("serve --greet --json logs each session as one JSON event with its names", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--greet", "--json"]);
+  await rawDialogue(server.port, ["Ann\nBob\nexit\n"]);
+  const out = await server.result();
+  const session = out.stderr.trim().split("\n").map((line) => JSON.parse(line))
+    .find((event) => event.event === "session");
+  assertEquals([session.names, session.shown_names, session.end], [2, ["Ann", "Bob"], "exit"]);
+  assert(session.duration_ms >= 0 && typeof session.peer === "string");
+});
