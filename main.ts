@@ -48,11 +48,12 @@ async function run(command: Command): Promise<number> {
         signals.remove();
       }
     }
-    case "greet":
+    case "greet": {
       const { greet } = await import("./lib/commands/greet.ts");
       return await interruptible(
         greet(command, { output: writerSink(Deno.stdout), reporter: createReporter(command) }),
       );
+    }
     case "check": {
       const { check } = await import("./lib/commands/check.ts");
       return await interruptible(check(command, { output: writerSink(Deno.stdout) }));

@@ -3,9 +3,9 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { freePort, has, Running, tcpkit, tempDir, waitForListener } from "./_cli.ts";
 
 /** A one-shot server that sends `banner` and then keeps the connection open, silent. */
-async function bannerServer(
+function bannerServer(
   banner: Uint8Array | string,
-): Promise<{ port: number } & AsyncDisposable> {
+): { port: number } & AsyncDisposable {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const bytes = typeof banner === "string" ? new TextEncoder().encode(banner) : banner;
   const served = (async () => {
@@ -46,7 +46,7 @@ const BANNERS: [string, string, string][] = [
 
 for (const [protocol, banner, shown] of BANNERS) {
   Deno.test(`greet reads a ${protocol} banner, prints it and names the protocol`, async () => {
-    await using server = await bannerServer(banner);
+    await using server = bannerServer(banner);
     const started = performance.now();
     const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--wait", "20s"]);
     const elapsed = performance.now() - started;
@@ -71,7 +71,7 @@ Deno.test("greet recognises a MySQL handshake and shows its binary bytes escaped
     0x00,
   ]);
   const packet = new Uint8Array([body.length, 0, 0, 0, ...body]);
-  await using server = await bannerServer(packet);
+  await using server = bannerServer(packet);
   const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--json"]);
   const result = JSON.parse(out.stdout);
   assertEquals(result.protocol, "mysql");
@@ -80,7 +80,7 @@ Deno.test("greet recognises a MySQL handshake and shows its binary bytes escaped
 });
 
 Deno.test("greet --json gives host, port, connect latency, greeting and protocol", async () => {
-  await using server = await bannerServer("SSH-2.0-dropbear_2022.83\r\n");
+  await using server = bannerServer("SSH-2.0-dropbear_2022.83\r\n");
   const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--json"]);
   const result = JSON.parse(out.stdout);
   assertEquals([result.host, result.port, result.protocol], ["127.0.0.1", server.port, "ssh"]);
@@ -90,21 +90,21 @@ Deno.test("greet --json gives host, port, connect latency, greeting and protocol
 });
 
 Deno.test("greet shows escape sequences and control bytes escaped, never raw", async () => {
-  await using server = await bannerServer("hi\x1b]0;pwned\x07\x1b[2J\x00there\r\n");
+  await using server = bannerServer("hi\x1b]0;pwned\x07\x1b[2J\x00there\r\n");
   const out = await tcpkit(["greet", `127.0.0.1:${server.port}`]);
   assertEquals(out.stdout, "hi\\x1b]0;pwned\\x07\\x1b[2J\\x00there\n");
   assertMatch(out.stderr, /protocol not recognised/);
 });
 
 Deno.test("greet reports a silent server as such, with exit 0 and protocol null", async () => {
-  await using server = await bannerServer("");
+  await using server = bannerServer("");
   const text = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--wait", "300ms"]);
   assertEquals([text.code, text.stdout], [0, ""]);
   assertMatch(text.stderr, /said nothing within 300 ms: a silent server/);
 });
 
 Deno.test("greet --json of a silent server has an empty greeting and protocol null", async () => {
-  await using server = await bannerServer("");
+  await using server = bannerServer("");
   const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--wait", "300ms", "--json"]);
   const result = JSON.parse(out.stdout);
   assertEquals([result.greeting, result.protocol, result.bytes], ["", null, 0]);
