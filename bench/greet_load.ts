@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "../deno.json" with { type: "json" };
+import { seedServerScript } from "../tests/e2e/_seed.ts";
 
 const args = parseArgs(Deno.args, { string: ["sessions", "concurrency", "rounds", "only"] });
 const SESSIONS = Number(args.sessions ?? 5000);
@@ -22,31 +23,7 @@ const RUN_FLAGS = denoJson.tasks.tcpkit.split(/\s+/).filter((w: string) => w.sta
 const PROMPT = "Server: What's your name?";
 const encoder = new TextEncoder();
 
-const PYTHON_SEED = `
-import socket, threading
-def tcplink(conn, addr):
-    try:
-        conn.send(b"Server: Welcome!\\n")
-        while True:
-            conn.send(b"Server: What's your name?")
-            data = conn.recv(1024)
-            if data == b"exit":
-                conn.send(b"Server: Good bye!\\n")
-                break
-            if not data:
-                break
-            conn.send(b"Server: Hello %s!\\n" % data)
-    finally:
-        conn.close()
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(4096)
-print(s.getsockname()[1], flush=True)
-while True:
-    conn, addr = s.accept()
-    threading.Thread(target=tcplink, args=(conn, addr), daemon=True).start()
-`;
+const PYTHON_SEED = seedServerScript(4096);
 
 const NODE_LINES = `
 const net = require("net");

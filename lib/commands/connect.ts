@@ -1,7 +1,7 @@
 /** `tcpkit connect`: send stdin or a text, half-close, and read the server to completion. */
 import type { ConnectCommand } from "../cli/args.ts";
 import { formatDuration } from "../cli/duration.ts";
-import { ExitCode, TcpkitError } from "../errors.ts";
+import { ExitCode } from "../errors.ts";
 import {
   bytesSource,
   type ChunkSink,
@@ -9,9 +9,10 @@ import {
   connSink,
   readerSource,
 } from "../io/chunks.ts";
-import { idleTimer } from "../io/idle.ts";
+import { idleTimeoutError, idleTimer } from "../io/idle.ts";
 import { pump, PumpError } from "../io/pump.ts";
 import { formatAddress, formatNetAddr } from "../net/address.ts";
+import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
 import { isPeerGone, netError } from "../net/errors.ts";
 import { type Reporter, round, Traffic } from "../report.ts";
@@ -83,7 +84,7 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
       },
     });
   } catch (e) {
-    if (idle?.fired) throw idleError(command.idleTimeoutMs!, peer);
+    if (idle?.fired) throw idleTimeoutError(command.idleTimeoutMs!, peer);
     if (e instanceof PumpError && e.side === "write") throw outputError(e.cause, traffic.received);
     throw netError(e instanceof PumpError ? e.cause : e, `connection to ${peer}`);
   } finally {
@@ -91,7 +92,7 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     idle?.stop();
     closeQuietly(conn);
   }
-  if (idle?.fired) throw idleError(command.idleTimeoutMs!, peer);
+  if (idle?.fired) throw idleTimeoutError(command.idleTimeoutMs!, peer);
 
   const { error } = uploadDone ? await upload : { error: undefined };
   if (error !== undefined && !isPeerGone(error instanceof PumpError ? error.cause : error)) {
@@ -118,20 +119,5 @@ async function finishSending(upload: Promise<unknown>, traffic: Traffic): Promis
     ]);
     clearTimeout(timer);
     if (finished || traffic.sent === before) return;
-  }
-}
-
-function idleError(timeoutMs: number, peer: string): TcpkitError {
-  return new TcpkitError(
-    `idle timeout: no data either way for ${formatDuration(timeoutMs)}; closed ${peer}`,
-    ExitCode.timeout,
-  );
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
   }
 }

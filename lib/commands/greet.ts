@@ -5,6 +5,7 @@ import { ExitCode, TcpkitError } from "../errors.ts";
 import { type ChunkSink, writerSink } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
 import { formatAddress } from "../net/address.ts";
+import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
 import { netError } from "../net/errors.ts";
 import { identifyProtocol, quietSpellFor } from "../protocol/banner.ts";
@@ -44,11 +45,7 @@ export async function greet(command: GreetCommand, io: GreetIO): Promise<number>
       ? await dialogue(conn, command, io, peer, connectMs)
       : await banner(conn, command, io, peer, connectMs);
   } finally {
-    try {
-      conn.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(conn);
   }
 }
 

@@ -1,5 +1,7 @@
 /** serve --greet: one client's greeting dialogue, in one loop that holds little while idle. */
+import { writeAll } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
+import { closeQuietly } from "../net/close.ts";
 import {
   GOODBYE,
   GREETING,
@@ -189,11 +191,7 @@ function ensureDrainSweep(): void {
     for (const [conn, deadline] of draining) {
       if (now < deadline) continue;
       draining.delete(conn);
-      try {
-        conn.close(); // the pending read then ends
-      } catch {
-        // already closed
-      }
+      closeQuietly(conn); // the pending read then ends
     }
     if (draining.size === 0) {
       clearInterval(sweep);
@@ -210,8 +208,4 @@ function concat(parts: Uint8Array[]): Uint8Array {
     offset += part.length;
   }
   return joined;
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.length;) offset += await conn.write(bytes.subarray(offset));
 }

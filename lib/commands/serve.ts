@@ -11,10 +11,11 @@ import {
   readerSource,
 } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
-import { idleTimer } from "../io/idle.ts";
+import { idleTimeoutError, idleTimer } from "../io/idle.ts";
 import { pump, PumpError } from "../io/pump.ts";
 import { serialSink } from "../io/serial.ts";
 import { formatNetAddr } from "../net/address.ts";
+import { closeQuietly } from "../net/close.ts";
 import { isClosedLocally, isPeerGone, netError, reasonOf } from "../net/errors.ts";
 import { listen } from "../net/listen.ts";
 import { type EventFields, formatBytes, type Reporter, Traffic } from "../report.ts";
@@ -108,15 +109,7 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     })
     : undefined;
 
-  const closeListeners = () => {
-    for (const listener of listening.listeners) {
-      try {
-        listener.close();
-      } catch {
-        // already closed
-      }
-    }
-  };
+  const closeListeners = () => listening.listeners.forEach(closeQuietly);
   const stop = () => {
     stopping = true;
     closeListeners();
@@ -344,13 +337,13 @@ async function serveSession(
         break;
     }
   } catch (e) {
-    if (idle?.fired) throw idleError(command.idleTimeoutMs!, session.peer);
+    if (idle?.fired) throw idleTimeoutError(command.idleTimeoutMs!, session.peer);
     throw e;
   } finally {
     idle?.stop();
     closeQuietly(conn);
   }
-  if (idle?.fired) throw idleError(command.idleTimeoutMs!, session.peer);
+  if (idle?.fired) throw idleTimeoutError(command.idleTimeoutMs!, session.peer);
   return summary;
 }
 
@@ -456,21 +449,6 @@ function toSessionError(e: unknown, session: Session, stopping: boolean): Tcpkit
   if (cause instanceof TcpkitError) return cause;
   if (stopping && isClosedLocally(cause)) return undefined;
   return netError(cause, `connection from ${session.peer}`);
-}
-
-function idleError(timeoutMs: number, peer: string): TcpkitError {
-  return new TcpkitError(
-    `idle timeout: no data either way for ${formatDuration(timeoutMs)}; closed ${peer}`,
-    ExitCode.timeout,
-  );
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
 }
 
 function delay(ms: number): Promise<void> {

@@ -66,14 +66,15 @@ export function readerSource(reader: Reader, options: ReaderSourceOptions = {}):
   };
 }
 
+/** Writes every byte: `write` may take only part of them. */
+export async function writeAll(writer: Writer, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.length;) offset += await writer.write(bytes.subarray(offset));
+}
+
 /** A sink that loops until every byte is written, and optionally half-closes at the end. */
 export function writerSink(writer: Writer, end?: () => Promise<void> | void): ChunkSink {
   return {
-    async write(chunk) {
-      for (let offset = 0; offset < chunk.length;) {
-        offset += await writer.write(chunk.subarray(offset));
-      }
-    },
+    write: (chunk) => writeAll(writer, chunk),
     end: end && (async () => await end()),
   };
 }

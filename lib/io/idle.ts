@@ -1,4 +1,6 @@
 /** An idle timer: fires once when nothing was touched for a while, with one timer, not one per chunk. */
+import { formatDuration } from "../cli/duration.ts";
+import { ExitCode, TcpkitError } from "../errors.ts";
 
 /** Calls `onIdle` once after `timeoutMs` without a call to `touch`. */
 export class IdleTimer {
@@ -50,4 +52,12 @@ export function idleTimer(
   onIdle: () => void,
 ): IdleTimer | undefined {
   return timeoutMs === undefined ? undefined : new IdleTimer(timeoutMs, onIdle);
+}
+
+/** The error of a connection ended by its idle timer (exit 4). */
+export function idleTimeoutError(timeoutMs: number, peer: string): TcpkitError {
+  return new TcpkitError(
+    `idle timeout: no data either way for ${formatDuration(timeoutMs)}; closed ${peer}`,
+    ExitCode.timeout,
+  );
 }
