@@ -3,7 +3,7 @@
  * tcpkit's entry point: argv → parse → dispatch → exit code. The only place that exits.
  */
 import denoJson from "./deno.json" with { type: "json" };
-import { type Command, parseCommandLine } from "./lib/cli/args.ts";
+import { type Command, COMMANDS, parseCommandLine } from "./lib/cli/args.ts";
 import { COMMAND_HELP, MAIN_HELP } from "./lib/cli/help.ts";
 import { connect } from "./lib/commands/connect.ts";
 import { serve } from "./lib/commands/serve.ts";
@@ -19,7 +19,12 @@ export async function main(args: string[]): Promise<number> {
     command = parseCommandLine(args);
     return await run(command);
   } catch (e) {
-    return reportError(e, command);
+    // --json asks for JSON on stderr also when the command line itself is wrong.
+    const end = args.indexOf("--");
+    const json = command !== undefined && "json" in command
+      ? command.json
+      : args.slice(0, end < 0 ? undefined : end).includes("--json");
+    return reportError(e, json);
   }
 }
 
@@ -83,9 +88,9 @@ async function interruptible(running: Promise<number>): Promise<number> {
 }
 
 function printHelp(topic: string | undefined): Promise<number> {
-  if (topic !== undefined && !(topic in COMMAND_HELP)) {
+  if (topic !== undefined && !Object.hasOwn(COMMAND_HELP, topic)) {
     throw new UsageError(
-      `Unknown command "${topic}": expected ${Object.keys(COMMAND_HELP).join(" or ")}`,
+      `Unknown command "${topic}": expected ${COMMANDS.join(", ")}`,
     );
   }
   return writeStdout(topic === undefined ? MAIN_HELP : COMMAND_HELP[topic]).then(() => ExitCode.ok);
@@ -114,8 +119,7 @@ async function writeStdout(text: string): Promise<void> {
 }
 
 /** Prints one line for any error, never a stack trace, and picks the exit code. */
-function reportError(e: unknown, command: Command | undefined): number {
-  const json = command !== undefined && "json" in command && command.json;
+function reportError(e: unknown, json: boolean): number {
   const error = e instanceof TcpkitError
     ? e
     : new TcpkitError(`unexpected error: ${e instanceof Error ? e.message : String(e)}`);

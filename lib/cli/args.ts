@@ -1,5 +1,6 @@
 /** From argv to a validated command: every bad flag is rejected before a socket opens. */
 import { UsageError } from "../errors.ts";
+import { escapeText } from "../io/escape.ts";
 import { type HostPort, parseHostPort, parseListenAddress, parsePort } from "../net/address.ts";
 import { MAX_CONCURRENCY } from "../net/probe.ts";
 import { parseTarget, type Target } from "../net/targets.ts";
@@ -132,7 +133,7 @@ export function parseCommandLine(argv: string[]): Command {
     return { command: "help", topic: first === "help" ? rest[0] : undefined };
   }
   if (first === "-V" || first === "--version" || first === "version") return { command: "version" };
-  const spec = SPECS[first];
+  const spec = Object.hasOwn(SPECS, first) ? SPECS[first] : undefined;
   if (!spec) {
     const what = first.startsWith("-") ? "option" : "command";
     throw new UsageError(`Unknown ${what} "${first}": expected ${COMMANDS.join(", ")}`);
@@ -218,7 +219,7 @@ function toGreet(flags: ParsedFlags, report: ReportOptions): GreetCommand {
   for (const name of names) {
     if (name === "" || name === "exit" || /[\r\n]/.test(name)) {
       throw new UsageError(
-        `Invalid name "${name}": a name is one line of text, not empty and not "exit"`,
+        `Invalid name "${escapeText(name)}": a name is one line of text, not empty and not "exit"`,
       );
     }
   }

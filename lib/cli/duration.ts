@@ -2,6 +2,8 @@
 import { UsageError } from "../errors.ts";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days): longer ones would fire at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
 
 /**
@@ -22,6 +24,9 @@ export function parseDuration(raw: string, option = "duration"): number {
     throw new UsageError(
       `Invalid ${option} "${raw}": expected a positive duration such as 500ms, 2s, 1m or 3`,
     );
+  }
+  if (ms > MAX_DURATION_MS) {
+    throw new UsageError(`Invalid ${option} "${raw}": at most 24 days (596h)`);
   }
   return ms;
 }

@@ -39,7 +39,8 @@ export function parseFlags(args: string[], spec: FlagSpec, command: string): Par
   // deno-lint-ignore no-explicit-any
   const parsed: Record<string, any> = parseArgs(args, {
     boolean: [...spec.boolean],
-    string: [...spec.string, ...(spec.collect ?? [])],
+    // "_": positionals stay text (parseArgs would turn "1e0" or "0x1" into numbers).
+    string: ["_", ...spec.string, ...(spec.collect ?? [])],
     collect: [...(spec.collect ?? [])],
     alias: { ...spec.alias },
     "--": true,

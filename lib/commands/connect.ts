@@ -83,12 +83,13 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
         idle?.touch();
       },
     });
+    // Only after a clean end from the server: a stdin that still flows is sent on.
+    if (!uploadDone && !io.inputIsTerminal && !idle?.fired) await finishSending(upload, traffic);
   } catch (e) {
     if (idle?.fired) throw idleTimeoutError(command.idleTimeoutMs!, peer);
     if (e instanceof PumpError && e.side === "write") throw outputError(e.cause, traffic.received);
     throw netError(e instanceof PumpError ? e.cause : e, `connection to ${peer}`);
   } finally {
-    if (!uploadDone && !io.inputIsTerminal) await finishSending(upload, traffic);
     idle?.stop();
     closeQuietly(conn);
   }

@@ -18,6 +18,10 @@ export interface GreetIO {
   reporter: Reporter;
 }
 
+/** In the dialogue, the most text greet takes without a prompt: then it is no greeting server. */
+const MAX_WITHOUT_PROMPT = 64 * 1024;
+/** The most of the dialogue's transcript kept for --json. */
+const MAX_TRANSCRIPT = 64 * 1024;
 /** The most of a banner greet reads: a greeting is short. */
 const MAX_BANNER_BYTES = 64 * 1024;
 
@@ -80,8 +84,8 @@ async function dialogue(
   const buffer = new Uint8Array(4096);
   const pending: { read?: Promise<number | null> } = {};
   const decoder = new TextDecoder();
-  let transcript = "";
-  let scanned = 0; // where to look for the next prompt in the transcript
+  let transcript = ""; // for --json, up to MAX_TRANSCRIPT characters
+  let unread = ""; // text not yet searched for a prompt (and the farewell)
   let answered = 0;
   for (;;) {
     let n: number | null | "timeout";
@@ -103,16 +107,14 @@ async function dialogue(
       );
     }
     const chunk = buffer.subarray(0, n);
-    transcript += decoder.decode(chunk, { stream: true });
+    const text = decoder.decode(chunk, { stream: true });
+    if (transcript.length < MAX_TRANSCRIPT) transcript += text;
+    unread += text;
     if (!command.json) await print(io, escapeBytes(chunk, { keepNewlines: true }));
-    if (answered === answers.length && transcript.includes(FAREWELL, scanned)) break;
+    if (answered === answers.length && unread.includes(FAREWELL)) break;
     // Answer each prompt in the new text, as a person at the keyboard would.
-    for (
-      let at = transcript.indexOf(PROMPT, scanned);
-      at >= 0;
-      at = transcript.indexOf(PROMPT, scanned)
-    ) {
-      scanned = at + PROMPT.length;
+    for (let at = unread.indexOf(PROMPT); at >= 0; at = unread.indexOf(PROMPT)) {
+      unread = unread.slice(at + PROMPT.length);
       if (answered === answers.length) break;
       const answer = answers[answered++];
       if (!command.json) await print(io, ` ${escapeBytes(encoder.encode(answer))}\n`);
@@ -121,6 +123,12 @@ async function dialogue(
       } catch (e) {
         throw netError(e, `dialogue with ${peer}`);
       }
+    }
+    if (unread.length > MAX_WITHOUT_PROMPT) {
+      throw new TcpkitError(
+        `dialogue with ${peer}: ${MAX_WITHOUT_PROMPT / 1024} KiB without a "What's your name?": ` +
+          "not the greeting dialogue (without --name, greet shows a server's banner)",
+      );
     }
   }
   if (command.json) {
@@ -215,7 +223,11 @@ async function banner(
 
 /** A greeting as safe text: CRLF shown as a line break, every other control byte escaped. */
 function showable(bytes: Uint8Array): string {
-  return escapeBytes(bytes, { keepNewlines: true }).replaceAll("\\r\n", "\n");
+  const lines: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    if (!(bytes[i] === 0x0d && bytes[i + 1] === 0x0a)) lines.push(bytes[i]);
+  }
+  return escapeBytes(new Uint8Array(lines), { keepNewlines: true });
 }
 
 async function print(io: GreetIO, text: string): Promise<void> {

@@ -142,14 +142,18 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     } catch (e) {
       const error = toSessionError(e, session, stopping);
       if (error) {
-        firstError ??= error;
+        // An error that ends serve (any, without -k; stdout gone, with it) is main's to report.
+        const ending = !command.keepOpen || error instanceof OutputError;
+        if (ending) firstError ??= error;
         if (error instanceof OutputError) stop(); // nowhere left to deliver clients' data
-        reporter.event(
-          "error",
-          { peer: session.peer, message: `tcpkit: ${error.message}`, ...session.fields() },
-          error.message,
-          command.keepOpen,
-        );
+        if (!ending) {
+          reporter.event(
+            "error",
+            { peer: session.peer, message: `tcpkit: ${error.message}`, ...session.fields() },
+            error.message,
+            true,
+          );
+        }
       }
     } finally {
       sessions.delete(session);
@@ -192,6 +196,13 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
   const finished = sessions.size === 0
     ? Promise.resolve()
     : new Promise<void>((resolve) => allDone = resolve);
+  // A signal may come at any time (also during the one session of serve without -k): then the
+  // sessions get a grace period to close, and serve summarises and exits however they are.
+  const aborted = new Promise<void>((resolve) => {
+    if (io.signal?.aborted) resolve();
+    io.signal?.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await Promise.race([finished, aborted]);
   if (io.signal?.aborted) {
     await Promise.race([finished, delay(SHUTDOWN_GRACE_MS)]);
     for (const session of sessions) {
@@ -211,7 +222,6 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     );
     return ExitCode.ok;
   }
-  await finished;
   io.signal?.removeEventListener("abort", stop);
   if (firstError) throw firstError;
   return ExitCode.ok;
@@ -285,10 +295,9 @@ async function serveSession(
   context: SessionContext,
 ): Promise<SessionSummary | undefined> {
   const { conn } = session;
-  const traffic = session;
   const idle = idleTimer(command.idleTimeoutMs, () => session.close());
   const received = (n: number) => {
-    traffic.received += n;
+    session.received += n;
     idle?.touch();
   };
   let summary: SessionSummary | undefined;
@@ -300,7 +309,7 @@ async function serveSession(
         const outcome = await greetSession(conn, {
           quietMs: command.mode.quietMs,
           onReceived: received,
-          onSent: (n) => traffic.sent += n,
+          onSent: (n) => session.sent += n,
         });
         const more = outcome.names - outcome.shown.length;
         const names = outcome.shown.map((name) => `"${name}"`).join(", ") +
@@ -313,7 +322,7 @@ async function serveSession(
         summary = {
           fields: { names: outcome.names, shown_names: outcome.shown, end: outcome.end },
           text: `${outcome.names === 0 ? "no names" : `names ${names}`}; ${how} after ${
-            formatDuration(traffic.elapsed())
+            formatDuration(session.elapsed())
           }`,
         };
         break;
@@ -322,7 +331,7 @@ async function serveSession(
         await pump(readerSource(conn), connSink(conn), {
           onChunk: (n) => {
             received(n);
-            traffic.sent += n;
+            session.sent += n;
           },
         });
         break;
@@ -376,12 +385,13 @@ async function stdioSession(
   });
   try {
     await receiving;
-  } catch (e) {
-    stopSending(); // the receiving side failing ends the sending side too
-    throw e;
+    if (context.inputIsTerminal) stopSending();
+    await Promise.race([sent, session.closed]);
+  } finally {
+    // However the session ends (an error, an idle timeout, shutdown), it leaves the broadcast:
+    // no later chunk is written to it and lost.
+    stopSending();
   }
-  if (context.inputIsTerminal) stopSending();
-  await Promise.race([sent, session.closed]);
   if (sendError !== undefined && !isPeerGone(sendError) && !isClosedLocally(sendError)) {
     throw sendError;
   }
@@ -395,7 +405,7 @@ async function replyOnce(
   received: (n: number) => void,
 ): Promise<void> {
   const { conn } = session;
-  const source = readerSource(conn, { initialSize: 64 * 1024 });
+  const source = readerSource(conn);
   const first = await source.next();
   if (first === null) return;
   received(first.length);

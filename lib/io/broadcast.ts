@@ -61,6 +61,11 @@ export class Broadcast {
         chunk = null; // an unreadable input ends like an empty one
       }
       if (chunk === null) break;
+      // The last subscriber may have left while the chunk was read: it waits for the next one.
+      while (this.#subscribers.size === 0) {
+        await new Promise<void>((resolve) => this.#wake = resolve);
+        this.#wake = undefined;
+      }
       const current = [...this.#subscribers];
       await Promise.all(current.map(async (subscriber) => {
         try {

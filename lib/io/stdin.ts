@@ -51,14 +51,11 @@ function readStdinIntoRing(
   }
 }
 
-/** A source of stdin's bytes; the reading Worker starts on the first call to `next`. */
-export interface StdinSource extends ChunkSource {
-  /** Stops the Worker (the process exits soon after; a blocked read cannot be interrupted). */
-  stop(): void;
-}
-
-/** Creates the stdin source. Each chunk is lent until the next call to `next`. */
-export function stdinSource(): StdinSource {
+/**
+ * Creates the stdin source; the reading Worker starts on the first call to `next`, and ends with
+ * the process (a blocked read cannot be interrupted). Each chunk is lent until the next call.
+ */
+export function stdinSource(): ChunkSource {
   const data = new SharedArrayBuffer(SLOTS * SLOT_SIZE);
   const control = new SharedArrayBuffer(4 * (LENGTHS + SLOTS));
   const ctrl = new Int32Array(control);
@@ -95,9 +92,6 @@ export function stdinSource(): StdinSource {
         const wait = Atomics.waitAsync(ctrl, EVENTS, events);
         if (wait.async) await wait.value;
       }
-    },
-    stop() {
-      worker?.terminate();
     },
   };
 }

@@ -8,8 +8,6 @@ import { isResolveError, netError } from "./errors.ts";
 export interface DialOptions {
   /** Give up after this many milliseconds (exit 4); the system's own timeout otherwise. */
   timeoutMs?: number;
-  /** Abort the attempt, for example on SIGINT. */
-  signal?: AbortSignal;
 }
 
 /**
@@ -18,11 +16,9 @@ export interface DialOptions {
  * @throws {TcpkitError} refused, unreachable (1), unresolved name (3), timeout (4)
  */
 export async function dial(target: HostPort, options: DialOptions = {}): Promise<Deno.TcpConn> {
-  const timeout = options.timeoutMs === undefined
+  const signal = options.timeoutMs === undefined
     ? undefined
     : AbortSignal.timeout(options.timeoutMs);
-  const signals = [timeout, options.signal].filter((s): s is AbortSignal => s !== undefined);
-  const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
   const where = formatAddress(target.hostname, target.port);
   try {
     return await Deno.connect({ hostname: target.hostname, port: target.port, signal });
@@ -34,7 +30,7 @@ export async function dial(target: HostPort, options: DialOptions = {}): Promise
         { cause: e },
       );
     }
-    if (timeout?.aborted && options.timeoutMs !== undefined) {
+    if (signal?.aborted && options.timeoutMs !== undefined) {
       throw new TcpkitError(
         `cannot connect to ${where}: timed out after ${formatDuration(options.timeoutMs)}`,
         ExitCode.timeout,

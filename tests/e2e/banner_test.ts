@@ -171,3 +171,9 @@ Deno.test({
     assertEquals(result.protocol, "ftp");
   },
 });
+
+Deno.test("greet shows CRLF as a line break but keeps a literal backslash-r", async () => {
+  await using server = bannerServer("C:\\ready\r\n");
+  const out = await tcpkit(["greet", `127.0.0.1:${server.port}`]);
+  assertEquals(out.stdout, "C:\\\\ready\n");
+});

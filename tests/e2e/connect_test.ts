@@ -145,3 +145,18 @@ Deno.test("connect stops quietly with a clear line when stdout closes early (| h
   assert(!/Uncaught|\n\s+at /.test(out.stderr), out.stderr);
   assertStringIncludes(out.stderr.split("\n").filter(Boolean).join("\n"), "tcpkit: ");
 });
+
+Deno.test("connect exits when stdout closes early, even while stdin keeps flowing", async () => {
+  await using server = await Server.spawn([
+    "bash",
+    "-c",
+    `exec ${TCPKIT_SH} serve 127.0.0.1:0 < /dev/zero > /dev/null`,
+  ]);
+  const out = await bash(
+    `yes | ${TCPKIT_SH} connect 127.0.0.1:${server.port} | head -c 5 | wc -c`,
+    { timeoutMs: 15_000 },
+  );
+  assertEquals(out.stdout.trim(), "5");
+  assertMatch(out.stderr, /output closed early/);
+  server.kill("SIGTERM");
+});

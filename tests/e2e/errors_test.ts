@@ -108,8 +108,22 @@ Deno.test("usage errors exit 2 with one line and a hint", async (t) => {
       /^tcpkit: option "--idle-timeout" needs a value/,
     ],
     [["connect", "h:1", "--idle-timeout=-1s"], /^tcpkit: invalid --idle-timeout "-1s"/],
-    [["connect", "h:1", "--send", "--json"], /^tcpkit: option "--send" needs a value/],
+    [["connect", "h:1", "--send", "--verbose"], /^tcpkit: option "--send" needs a value/],
     [["connect"], /^tcpkit: missing target/],
+    [["connect", "127.0.0.1", "1e0"], /^tcpkit: invalid port "1e0"/],
+    [["connect", "127.0.0.1", "0x1"], /^tcpkit: invalid port "0x1"/],
+    [["constructor"], /^tcpkit: unknown command "constructor"/],
+    [["help", "toString"], /^tcpkit: unknown command "toString"/],
+    [["connect", "h:1", "--timeout", "600h"], /^tcpkit: invalid --timeout "600h": at most 24 days/],
+    [["check", "h:1", "--concurrency", "1601"], /^tcpkit: invalid --concurrency "1601"/],
+    [["check", "h:1", "--interval", "0"], /^tcpkit: invalid --interval "0"/],
+    [
+      ["serve", "9000", "--quiet-period", "50ms"],
+      /^tcpkit: option "--quiet-period" goes with "--greet"/,
+    ],
+    [["greet", "h:1", "--idle-timeout", "1s"], /^tcpkit: option "--idle-timeout" is not for greet/],
+    [["greet", "h:1", "--name", "a\nb"], /^tcpkit: invalid name "a\\nb"/],
+    [["connect", "[::1:80"], /^tcpkit: invalid address "\[::1:80"/],
     [["frobnicate"], /^tcpkit: unknown command "frobnicate"/],
     [[], /^tcpkit: missing command/],
     [["serve", "9000", "--reply"], /^tcpkit: option "--reply" needs a value$/],
@@ -118,7 +132,7 @@ Deno.test("usage errors exit 2 with one line and a hint", async (t) => {
     await t.step(args.join(" ") || "(nothing)", async () => {
       const out = await tcpkit(args);
       assertOneLineError(out, 2, pattern);
-      assertMatch(out.stderr, /Try "tcpkit (serve |connect )?--help"\.\n$/);
+      assertMatch(out.stderr, /Try "tcpkit (serve |connect |greet |check )?--help"\.\n$/);
     });
   }
 });
@@ -138,3 +152,35 @@ Deno.test("--help, COMMAND --help and --version print to stdout and exit 0", asy
 
 void run;
 void waitForListener;
+
+Deno.test("with --json, even a usage error is one JSON object on stderr", async () => {
+  const out = await tcpkit(["connect", "127.0.0.1:99999", "--json"]);
+  assertEquals(out.code, 2);
+  const error = JSON.parse(out.stderr);
+  assertEquals([error.event, error.exit_code], ["error", 2]);
+  assertMatch(error.message, /^tcpkit: invalid port "99999"/);
+});
+
+Deno.test("serve --json reports the error that ends it once", async () => {
+  await using server = await Server.start([
+    "127.0.0.1:0",
+    "--echo",
+    "--json",
+    "--idle-timeout",
+    "300ms",
+  ]);
+  await using _client = new Running(["nc", "127.0.0.1", String(server.port)], { stdin: true });
+  const out = await server.result();
+  assertEquals(out.code, 4);
+  const errors = out.stderr.trim().split("\n").map((line) => JSON.parse(line))
+    .filter((event) => event.event === "error");
+  assertEquals(errors.length, 1);
+});
+
+Deno.test("greet and serve with a name that does not resolve exit 3", async () => {
+  for (const args of [["greet", "no-such-host.invalid:80"], ["serve", "no-such-host.invalid:0"]]) {
+    const out = await tcpkit(args);
+    assertEquals(out.code, 3, args.join(" "));
+    assertMatch(out.stderr, /^tcpkit: .*no-such-host\.invalid.*not resolved/);
+  }
+});

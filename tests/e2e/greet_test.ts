@@ -1,6 +1,6 @@
 /** The greeting dialogue end to end: tcpkit against the seed's client and server, and raw sockets. */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { run, Running, Server, TCPKIT, tcpkit } from "./_cli.ts";
+import { run, Running, Server, TCPKIT, tcpkit, TCPKIT_SH } from "./_cli.ts";
 import { seedClientScript, seedServerScript } from "./_seed.ts";
 
 const encoder = new TextEncoder();
@@ -229,4 +229,18 @@ Deno.test("serve --greet --json logs each session as one JSON event with its nam
     .find((event) => event.event === "session");
   assertEquals([session.names, session.shown_names, session.end], [2, ["Ann", "Bob"], "exit"]);
   assert(session.duration_ms >= 0 && typeof session.peer === "string");
+});
+
+Deno.test("greet --name gives up on a server that streams without ever prompting (exit 1)", async () => {
+  await using server = await Server.spawn([
+    "bash",
+    "-c",
+    `exec ${TCPKIT_SH} serve 127.0.0.1:0 < /dev/zero > /dev/null`,
+  ]);
+  const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--name", "a"], {
+    timeoutMs: 15_000,
+  });
+  assertEquals(out.code, 1);
+  assertMatch(out.stderr, /64 KiB without a "What's your name\?": not the greeting dialogue/);
+  server.kill("SIGTERM");
 });

@@ -204,3 +204,18 @@ Deno.test("serve with stdin at a terminal ends the connection when the client cl
   assertEquals(out.code, 0);
   assertMatch(out.stdout, /bye/);
 });
+
+Deno.test("serve -k keeps stdin's bytes for the next client when one idles out", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "-k", "--idle-timeout", "300ms"], {
+    stdin: true,
+  });
+  await using first = new Running(["nc", "127.0.0.1", String(server.port)], { stdin: true });
+  await server.stderr.waitFor(/idle timeout/);
+  await server.write("A");
+  await using second = new Running(["nc", "127.0.0.1", String(server.port)], { stdin: true });
+  await second.stdout.waitFor(/A/);
+  await server.write("B");
+  await second.stdout.waitFor(/AB/);
+  assertEquals(second.stdout.text, "AB");
+  await first.closeStdin();
+});

@@ -1,6 +1,6 @@
 /** SIGINT and SIGTERM: serve shuts down cleanly with a summary; connect exits 130. */
 import { assertEquals, assertMatch } from "@std/assert";
-import { Running, Server, TCPKIT } from "./_cli.ts";
+import { Running, Server, TCPKIT, TCPKIT_SH, tempDir } from "./_cli.ts";
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.test(`serve -k on ${signal} closes every connection, summarises and exits 0`, async () => {
@@ -42,4 +42,38 @@ Deno.test("connect on SIGINT exits 130", async () => {
   client.kill("SIGINT");
   const out = await client.result(5000);
   assertEquals(out.code, 130);
+});
+
+Deno.test("serve without -k on SIGTERM during its session summarises and exits 0", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--echo"]);
+  await using client = new Running(["nc", "127.0.0.1", String(server.port)], { stdin: true });
+  await client.write("ping\n");
+  await client.stdout.waitFor(/ping/);
+  server.kill("SIGTERM");
+  const out = await server.result(5000);
+  assertEquals(out.code, 0, out.stderr);
+  assertMatch(out.stderr, /^tcpkit: stopped: 1 connection, received 5 B, sent 5 B$/m);
+});
+
+Deno.test("serve on SIGINT exits 0 even while its stdout is blocked", async () => {
+  await using dir = await tempDir();
+  // stdout is a FIFO that nobody reads: serve's writes block once it is full.
+  await using server = await Server.spawn([
+    "bash",
+    "-c",
+    `mkfifo '${dir.path}/out' && exec 7<>'${dir.path}/out' && exec ${TCPKIT_SH} serve 127.0.0.1:0 > '${dir.path}/out'`,
+  ]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  const sending = (async () => {
+    const chunk = new Uint8Array(1024 * 1024);
+    for (let i = 0; i < 16; i++) await conn.write(chunk);
+  })().catch(() => {});
+  await new Promise((resolve) => setTimeout(resolve, 500)); // until the FIFO is full
+  server.kill("SIGINT");
+  const out = await server.result(5000);
+  conn.close();
+  await sending;
+  assertEquals(out.signal, null, "it had to be killed");
+  assertEquals(out.code, 0, out.stderr);
+  assertMatch(out.stderr, /tcpkit: stopped: 1 connection/);
 });

@@ -264,3 +264,37 @@ Deno.test("Broadcast reports each chunk sent to each subscriber with onSent", as
   assertEquals(bytesTo(a.subscriber), [3, 2]);
   assertEquals(bytesTo(b.subscriber), [3], "a failed write is not reported as sent");
 });
+
+Deno.test("Broadcast keeps a chunk read while the last subscriber left for the next one", async () => {
+  let deliver: (chunk: Uint8Array | null) => void = () => {};
+  let reads = 0;
+  const source: ChunkSource = {
+    next: () => {
+      reads++;
+      return new Promise((resolve) => deliver = resolve);
+    },
+  };
+  const broadcast = new Broadcast(source);
+  const received: string[] = [];
+  const subscriber = (name: string): Subscriber => ({
+    sink: {
+      write: (chunk) => {
+        received.push(`${name}:${new TextDecoder().decode(chunk)}`);
+        return Promise.resolve();
+      },
+    },
+    onDone: () => {},
+  });
+  const first = subscriber("first");
+  broadcast.add(first);
+  await until(() => reads === 1, "the first read");
+  broadcast.remove(first);
+  deliver(new TextEncoder().encode("A")); // read for first, who is gone
+  await turns();
+  assertEquals(received, []);
+  broadcast.add(subscriber("second"));
+  await until(() => received.length === 1, "the kept chunk");
+  assertEquals(received, ["second:A"]);
+  await until(() => reads === 2, "the next read");
+  deliver(null);
+});
