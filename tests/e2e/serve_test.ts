@@ -219,3 +219,18 @@ Deno.test("serve -k keeps stdin's bytes for the next client when one idles out",
   assertEquals(second.stdout.text, "AB");
   await first.closeStdin();
 });
+
+Deno.test("serve exits 1 with one clear line when its stdout closes early (| head)", async () => {
+  await using server = await Server.spawn([
+    "bash",
+    "-c",
+    `${TCPKIT_SH} serve 127.0.0.1:0 | head -c 10 > /dev/null; echo "exit \${PIPESTATUS[0]}" >&2`,
+  ]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(new Uint8Array(1024 * 1024)).catch(() => 0);
+  const out = await server.result(10_000);
+  conn.close();
+  assertMatch(out.stderr, /^tcpkit: output closed early \(broken pipe\)/m);
+  assertMatch(out.stderr, /^exit 1$/m);
+  assert(!/Uncaught|\n\s+at /.test(out.stderr), out.stderr);
+});
