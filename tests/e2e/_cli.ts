@@ -255,6 +255,17 @@ export async function readProcFile(path: string): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
+/** Does the test run as root (which sshd, vsftpd and network namespaces need)? */
+export function isRoot(): boolean {
+  try {
+    const out = new Deno.Command("id", { args: ["-u"], stdout: "piped", stderr: "null" })
+      .outputSync();
+    return new TextDecoder().decode(out.stdout).trim() === "0";
+  } catch {
+    return false;
+  }
+}
+
 /** Is this program installed? */
 export function has(program: string): boolean {
   try {

@@ -1,6 +1,12 @@
 /** greet without names: read a server's banner, stop once it is complete, name the protocol. */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { freePort, has, Running, tcpkit, tempDir, waitForListener } from "./_cli.ts";
+import { freePort, has, isRoot, Running, tcpkit, tempDir, waitForListener } from "./_cli.ts";
+
+/** Why a test of the real daemon is skipped here ("" when it runs): it must be installed, and root. */
+function realServerSkip(daemon: string): string {
+  if (!has(daemon) && !has(`/usr/sbin/${daemon}`)) return ` [skipped: ${daemon} is not installed]`;
+  return isRoot() ? "" : ` [skipped: ${daemon} needs root]`;
+}
 
 /** A one-shot server that sends `banner` and then keeps the connection open, silent. */
 function bannerServer(
@@ -111,8 +117,8 @@ Deno.test("greet --json of a silent server has an empty greeting and protocol nu
 });
 
 Deno.test({
-  name: "greet names a real OpenSSH server on a loopback port ssh",
-  ignore: !has("sshd") && !has("/usr/sbin/sshd"),
+  name: `greet names a real OpenSSH server on a loopback port ssh${realServerSkip("sshd")}`,
+  ignore: realServerSkip("sshd") !== "",
   async fn() {
     await using dir = await tempDir();
     const port = freePort();
@@ -143,8 +149,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "greet names a real vsftpd server on a loopback port ftp",
-  ignore: !has("vsftpd") && !has("/usr/sbin/vsftpd"),
+  name: `greet names a real vsftpd server on a loopback port ftp${realServerSkip("vsftpd")}`,
+  ignore: realServerSkip("vsftpd") !== "",
   async fn() {
     await using dir = await tempDir();
     const port = freePort();
