@@ -2,6 +2,7 @@
 import type { GreetCommand } from "../cli/args.ts";
 import { formatDuration } from "../cli/duration.ts";
 import { ExitCode, TcpkitError } from "../errors.ts";
+import { concatBytes } from "../io/bytes.ts";
 import { type ChunkSink, writerSink } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
 import { formatAddress } from "../net/address.ts";
@@ -132,17 +133,14 @@ async function dialogue(
     }
   }
   if (command.json) {
-    await print(
-      io,
-      JSON.stringify({
-        host: command.target.hostname,
-        port: command.target.port,
-        connect_ms: round(connectMs),
-        names: command.names,
-        completed: true,
-        transcript: escapeBytes(encoder.encode(transcript), { keepNewlines: true }),
-      }) + "\n",
-    );
+    await printJson(io, {
+      host: command.target.hostname,
+      port: command.target.port,
+      connect_ms: round(connectMs),
+      names: command.names,
+      completed: true,
+      transcript: escapeBytes(encoder.encode(transcript), { keepNewlines: true }),
+    });
   }
   return ExitCode.ok;
 }
@@ -177,26 +175,20 @@ async function banner(
     if (n === "timeout") continue;
     lastByteAt = performance.now();
     firstByteMs ??= lastByteAt - started;
-    const joined = new Uint8Array(received.length + n);
-    joined.set(received);
-    joined.set(buffer.subarray(0, n), received.length);
-    received = joined.subarray(0, Math.min(joined.length, MAX_BANNER_BYTES));
+    received = concatBytes([received, buffer.subarray(0, n)]).subarray(0, MAX_BANNER_BYTES);
   }
   const protocol = identifyProtocol(received);
   const greeting = showable(received);
   if (command.json) {
-    await print(
-      io,
-      JSON.stringify({
-        host: command.target.hostname,
-        port: command.target.port,
-        connect_ms: round(connectMs),
-        first_byte_ms: firstByteMs === undefined ? null : round(firstByteMs),
-        bytes: received.length,
-        greeting,
-        protocol,
-      }) + "\n",
-    );
+    await printJson(io, {
+      host: command.target.hostname,
+      port: command.target.port,
+      connect_ms: round(connectMs),
+      first_byte_ms: firstByteMs === undefined ? null : round(firstByteMs),
+      bytes: received.length,
+      greeting,
+      protocol,
+    });
     return ExitCode.ok;
   }
   if (received.length === 0) {
@@ -228,6 +220,11 @@ function showable(bytes: Uint8Array): string {
     if (!(bytes[i] === 0x0d && bytes[i + 1] === 0x0a)) lines.push(bytes[i]);
   }
   return escapeBytes(new Uint8Array(lines), { keepNewlines: true });
+}
+
+/** One JSON object on stdout, as one line. */
+function printJson(io: GreetIO, value: Record<string, unknown>): Promise<void> {
+  return print(io, JSON.stringify(value) + "\n");
 }
 
 async function print(io: GreetIO, text: string): Promise<void> {

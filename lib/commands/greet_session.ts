@@ -1,4 +1,5 @@
 /** serve --greet: one client's greeting dialogue, in one loop that holds little while idle. */
+import { concatBytes } from "../io/bytes.ts";
 import { writeAll } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
 import { closeQuietly } from "../net/close.ts";
@@ -125,7 +126,7 @@ class Dialogue {
       parts.push(helloTo(message));
     }
     if (!over) this.#read();
-    await this.#send(parts.length === 1 ? parts[0] : concat(parts));
+    await this.#send(parts.length === 1 ? parts[0] : concatBytes(parts));
     return over;
   }
 
@@ -198,14 +199,4 @@ function ensureDrainSweep(): void {
       sweep = undefined;
     }
   }, DRAIN_MS / 4);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }

@@ -1,23 +1,10 @@
+import { turns, until } from "../_async.ts";
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { Broadcast, type Subscriber } from "../../lib/io/broadcast.ts";
 import type { ChunkSource } from "../../lib/io/chunks.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** Lets the event loop run `n` full turns (timers included), so pending work can proceed. */
-async function turns(n = 10): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** Waits, turn by turn, until `condition` holds; fails after many turns. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (condition()) return;
-    await turns(1);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 /** A source of the given texts, then its end, that counts how often it is read. */
 function countingSource(texts: string[]) {

@@ -1,3 +1,5 @@
+import { turns, until } from "../_async.ts";
+import { concatBytes } from "../../lib/io/bytes.ts";
 import {
   assert,
   assertEquals,
@@ -25,29 +27,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const encode = (text: string) => encoder.encode(text);
 
-/** Lets the event loop run `n` full turns (timers included), so pending work can proceed. */
-async function turns(n = 10): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** Waits, turn by turn, until `condition` holds; fails after many turns. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (condition()) return;
-    await turns(1);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 /** A readable web stream of the given chunks, then its end. */
 function readableOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {

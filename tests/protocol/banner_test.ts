@@ -1,3 +1,4 @@
+import { concatBytes } from "../../lib/io/bytes.ts";
 import { assertEquals, assertStrictEquals } from "@std/assert";
 import { BANNER_QUIET, identifyProtocol, quietSpellFor } from "../../lib/protocol/banner.ts";
 
@@ -17,13 +18,7 @@ function concat(...parts: (Uint8Array | number[] | string)[]): Uint8Array {
       ? part
       : Uint8Array.from(part)
   );
-  const joined = new Uint8Array(arrays.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of arrays) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
+  return concatBytes(arrays);
 }
 
 /** A MySQL packet: a 3-byte little-endian payload length, the sequence number, the payload. */

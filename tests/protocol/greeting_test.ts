@@ -1,3 +1,4 @@
+import { concatBytes } from "../../lib/io/bytes.ts";
 import { assertEquals, assertStrictEquals } from "@std/assert";
 import {
   GOODBYE,
@@ -28,13 +29,7 @@ function letters(length: number): Uint8Array {
 
 /** The concatenation of the given byte arrays. */
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
+  return concatBytes(parts);
 }
 
 // --- the server's words ---
