@@ -244,3 +244,17 @@ Deno.test("greet --name gives up on a server that streams without ever prompting
   assertMatch(out.stderr, /64 KiB without a "What's your name\?": not the greeting dialogue/);
   server.kill("SIGTERM");
 });
+
+Deno.test("greet --name exits 4 when the server does not answer within --wait", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // accepts, says nothing
+  const out = await tcpkit([
+    "greet",
+    `127.0.0.1:${listener.addr.port}`,
+    "-n",
+    "A",
+    "--wait",
+    "300ms",
+  ]);
+  assertEquals(out.code, 4);
+  assertMatch(out.stderr, /^tcpkit: dialogue with 127\.0\.0\.1:\d+: no answer within 300 ms$/m);
+});

@@ -77,3 +77,21 @@ Deno.test("serve on SIGINT exits 0 even while its stdout is blocked", async () =
   assertEquals(out.code, 0, out.stderr);
   assertMatch(out.stderr, /tcpkit: stopped: 1 connection/);
 });
+
+Deno.test("greet and check on SIGINT exit 130", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // accepts, says nothing
+  const target = `127.0.0.1:${listener.addr.port}`;
+  for (
+    const [args, started] of [
+      [["greet", target, "--wait", "20s", "-v"], /connected to/],
+      [["check", target, "--count", "100", "--interval", "1s"], /probe 1\)/],
+    ] as const
+  ) {
+    await using client = new Running([...TCPKIT, ...args]);
+    const stream = args[0] === "greet" ? client.stderr : client.stdout;
+    await stream.waitFor(started);
+    client.kill("SIGINT");
+    const out = await client.result(5000);
+    assertEquals(out.code, 130, args.join(" "));
+  }
+});
