@@ -21,25 +21,30 @@ const encoder = new TextEncoder();
 /** Lines waiting to be written to stderr, and whether a flush is due. */
 let pendingLines = "";
 let flushDue = false;
+/** When stderr was last written, and the least time between two writes of a busy process. */
+let lastFlush = -Infinity;
+const FLUSH_INTERVAL_MS = 10;
 
 /**
  * Writes a line to stderr. Lines are gathered and written together at the end of the current
- * burst of work (a busy server logs thousands of sessions a second: one write each would cost a
- * system call each); {@linkcode flushStderr} writes them at once. A closed stderr is ignored,
- * since there is nowhere left to report.
+ * burst of work, and at most every 10 ms while the bursts follow each other (a busy server logs
+ * thousands of sessions a second: one write each would cost a system call each);
+ * {@linkcode flushStderr} writes them at once. A closed stderr is ignored, since there is nowhere
+ * left to report.
  */
 export function writeStderrLine(line: string): void {
   pendingLines += line + "\n";
   if (pendingLines.length >= 64 * 1024) return flushStderr();
   if (!flushDue) {
     flushDue = true;
-    setTimeout(flushStderr, 0);
+    setTimeout(flushStderr, Math.max(0, lastFlush + FLUSH_INTERVAL_MS - performance.now()));
   }
 }
 
 /** Writes every gathered line now (main.ts calls it before exiting). */
 export function flushStderr(): void {
   flushDue = false;
+  lastFlush = performance.now();
   if (pendingLines === "") return;
   const bytes = encoder.encode(pendingLines);
   pendingLines = "";

@@ -25,14 +25,26 @@ export interface GreetOutcome {
   shown: string[];
 }
 
-/** Options for {@linkcode greetSession}. */
-export interface GreetSessionOptions {
+/** The server's session of one client, where a dialogue counts its bytes. */
+export interface GreetTraffic {
+  readonly conn: Deno.Conn;
+  sent: number;
+  received: number;
+  /** Told of every receipt (the idle timer). */
+  readonly idle?: { touch(): void };
+}
+
+/** What a failed dialogue failed with. */
+export interface GreetFailure {
+  error: unknown;
+}
+
+/** What the server gives all its dialogues. */
+export interface GreetServer<T extends GreetTraffic> {
   /** Text without a line ending is a message once the client has paused this long. */
   quietMs: number;
-  /** Counts bytes received (and resets the idle timer). */
-  onReceived: (bytes: number) => void;
-  /** Counts bytes sent. */
-  onSent: (bytes: number) => void;
+  /** Told once, when a dialogue is over: its outcome, and what it failed with if it failed. */
+  ended(session: T, outcome: GreetOutcome, failure?: GreetFailure): void;
 }
 
 /** After the last word, how long to read what the client still sends before closing. */
@@ -45,76 +57,88 @@ const PROMPT_BYTES = new TextEncoder().encode(PROMPT);
 
 /**
  * Speaks the dialogue with one client until it says `exit`, closes, or sends a name that is too
- * long. Memory stays bounded whatever the client does: a name is at most 1,024 bytes, and a
- * client that never reads its answers is held back by TCP, not buffered.
+ * long, then tells the server. Memory stays bounded whatever the client does: a name is at most
+ * 1,024 bytes, and a client that never reads its answers is held back by TCP, not buffered.
  */
-export function greetSession(conn: Deno.Conn, options: GreetSessionOptions): Promise<GreetOutcome> {
-  return new Dialogue(conn, options).run();
+export function greetSession<T extends GreetTraffic>(session: T, server: GreetServer<T>): void {
+  void new Dialogue(session, server).run();
 }
 
 const ignore = () => {};
 
-/** One dialogue's state. A class, not closures: an idle server may hold ten thousand of them. */
-class Dialogue {
+/**
+ * One dialogue's state. A class, not closures, and one async function for the whole dialogue,
+ * told of its end by a callback rather than awaited: a busy server holds hundreds of dialogues
+ * that its garbage collector copies, an idle one may hold ten thousand.
+ */
+class Dialogue<T extends GreetTraffic> {
   readonly outcome: GreetOutcome = { end: "closed", names: 0, shown: [] };
-  #conn: Deno.Conn;
-  #options: GreetSessionOptions;
+  #session: T;
+  #server: GreetServer<T>;
   #buffer = new Uint8Array(READ_BUFFER_BYTES);
   #framer = new LineFramer();
   /** A read under way, kept across a quiet-period wake-up (its buffer is still being filled). */
   #reading: Promise<number | null> | undefined;
 
-  constructor(conn: Deno.Conn, options: GreetSessionOptions) {
-    this.#conn = conn;
-    this.#options = options;
+  constructor(session: T, server: GreetServer<T>) {
+    this.#session = session;
+    this.#server = server;
   }
 
-  async run(): Promise<GreetOutcome> {
+  async run(): Promise<void> {
+    let failure: GreetFailure | undefined;
     try {
       await this.#send(GREETING);
       for (;;) {
         const n = this.#took(
           this.#framer.pending > 0 ? await this.#readOrQuiet() : await this.#read(),
         );
-        if (n === "quiet") {
-          if (await this.#respond([this.#framer.takePartial()])) return await this.#finish();
-          continue;
+        let messages: Uint8Array[] | null;
+        if (n === "quiet") messages = [this.#framer.takePartial()];
+        else if (n === null) {
+          if (this.#framer.pending > 0) {
+            await this.#send(this.#answer([this.#framer.takePartial()]));
+          }
+          return;
+        } else {
+          this.#session.received += n;
+          this.#session.idle?.touch();
+          messages = this.#framer.push(this.#buffer.subarray(0, n));
+          if (messages === null) {
+            await this.#send(TOO_LONG);
+            this.outcome.end = "too-long";
+            return await this.#finish();
+          }
+          // A bare "exit" is taken at once, as the seed's server does: waiting out the quiet
+          // period would only guard a longer name that happens to begin with it.
+          if (isExit(this.#framer.peekPartial())) messages.push(this.#framer.takePartial());
+          if (messages.length === 0) continue;
         }
-        if (n === null) {
-          if (this.#framer.pending > 0) await this.#respond([this.#framer.takePartial()]);
-          return this.outcome;
-        }
-        this.#options.onReceived(n);
-        const messages = this.#framer.push(this.#buffer.subarray(0, n));
-        if (messages === null) {
-          await this.#send(TOO_LONG);
-          this.outcome.end = "too-long";
-          return await this.#finish();
-        }
-        // A bare "exit" is taken at once, as the seed's server does: waiting out the quiet
-        // period would only guard a longer name that happens to begin with it.
-        if (isExit(this.#framer.peekPartial())) messages.push(this.#framer.takePartial());
-        if (await this.#respond(messages)) return await this.#finish();
+        const answer = this.#answer(messages);
+        const over = this.outcome.end === "exit";
+        // The next read starts before the answer is written (the answer no longer needs the
+        // read buffer): one turn of the event loop less per exchange. A client that never reads
+        // its answers is still held back by TCP: at most one more buffer of its bytes is read
+        // while the write waits.
+        if (!over) this.#read();
+        await this.#send(answer);
+        if (over) return await this.#finish();
       }
+    } catch (error) {
+      failure = { error };
     } finally {
       this.#reading?.catch(ignore); // a read left under way when the session ends is no error
+      this.#server.ended(this.#session, this.outcome, failure);
     }
   }
 
-  /**
-   * Answers messages in one write, and starts the next read before that write is done (the
-   * answers no longer need the read buffer): one turn of the event loop less per exchange. A
-   * client that never reads its answers is still held back by TCP: at most one more buffer
-   * of its bytes is read while the write waits. True when the dialogue is over.
-   */
-  async #respond(messages: Uint8Array[]): Promise<boolean> {
+  /** The answer to one or more messages, in one write; an `exit` ends the dialogue. */
+  #answer(messages: Uint8Array[]): Uint8Array {
     const parts: Uint8Array[] = [];
-    let over = false;
     for (const message of messages) {
       if (isExit(message)) {
         parts.push(GOODBYE);
         this.outcome.end = "exit";
-        over = true;
         break;
       }
       if (message.length === 0) {
@@ -125,19 +149,17 @@ class Dialogue {
       if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
       parts.push(helloTo(message));
     }
-    if (!over) this.#read();
-    await this.#send(parts.length === 1 ? parts[0] : concatBytes(parts));
-    return over;
+    return parts.length === 1 ? parts[0] : concatBytes(parts);
   }
 
   /** The read under way, or a new one. Its result is taken with {@linkcode #took}. */
   #read(): Promise<number | null> {
-    return this.#reading ??= this.#conn.read(this.#buffer);
+    return this.#reading ??= this.#session.conn.read(this.#buffer);
   }
 
   /** Marks the read under way as used up. (Not an async step of its own: an idle session
    * waits in as few async frames as can be, each costing memory.) */
-  #took<T>(n: T): T {
+  #took<N>(n: N): N {
     if (n !== "quiet") this.#reading = undefined;
     return n;
   }
@@ -146,7 +168,7 @@ class Dialogue {
   async #readOrQuiet(): Promise<number | null | "quiet"> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const quiet = new Promise<"quiet">((resolve) =>
-      timer = setTimeout(resolve, this.#options.quietMs, "quiet")
+      timer = setTimeout(resolve, this.#server.quietMs, "quiet")
     );
     try {
       return await Promise.race([this.#read(), quiet]);
@@ -155,27 +177,34 @@ class Dialogue {
     }
   }
 
-  async #send(bytes: Uint8Array): Promise<void> {
-    await writeAll(this.#conn, bytes);
-    this.#options.onSent(bytes.length);
+  /** Writes all of `bytes`: one write, as a rule, without an async step of its own. */
+  #send(bytes: Uint8Array): Promise<void> {
+    return this.#session.conn.write(bytes).then((n) => {
+      this.#session.sent += n;
+      if (n < bytes.length) return this.#sendRest(bytes.subarray(n));
+    });
+  }
+
+  async #sendRest(bytes: Uint8Array): Promise<void> {
+    await writeAll(this.#session.conn, bytes);
+    this.#session.sent += bytes.length;
   }
 
   /**
    * After the last word: half-close, and read until the client closes (bounded), so that the
    * close does not reset the connection while the last word is in flight.
    */
-  async #finish(): Promise<GreetOutcome> {
-    await this.#conn.closeWrite();
-    draining.set(this.#conn, performance.now() + DRAIN_MS);
+  async #finish(): Promise<void> {
+    await this.#session.conn.closeWrite();
+    draining.set(this.#session.conn, performance.now() + DRAIN_MS);
     ensureDrainSweep();
     try {
       while (this.#took(await this.#read()) !== null) { /* discard */ }
     } catch {
       // reset, or closed by the sweep: the dialogue is over either way
     } finally {
-      draining.delete(this.#conn);
+      draining.delete(this.#session.conn);
     }
-    return this.outcome;
   }
 }
 

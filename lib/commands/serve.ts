@@ -11,7 +11,7 @@ import {
   readerSource,
 } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
-import { idleTimeoutError, idleTimer } from "../io/idle.ts";
+import { idleTimeoutError, type IdleTimer, idleTimer } from "../io/idle.ts";
 import { pump, PumpError } from "../io/pump.ts";
 import { serialSink } from "../io/serial.ts";
 import { formatNetAddr } from "../net/address.ts";
@@ -19,7 +19,7 @@ import { closeQuietly } from "../net/close.ts";
 import { isClosedLocally, isPeerGone, netError, reasonOf } from "../net/errors.ts";
 import { listen } from "../net/listen.ts";
 import { type EventFields, formatBytes, type Reporter, Traffic } from "../report.ts";
-import { greetSession } from "./greet_session.ts";
+import { type GreetOutcome, type GreetServer, greetSession } from "./greet_session.ts";
 import { outputError } from "./output.ts";
 
 /** The streams serve works on: main.ts passes stdin and stdout, tests pass in-memory ones. */
@@ -53,6 +53,8 @@ const MAX_ACCEPT_BACKOFF_MS = 1000;
 class Session extends Traffic {
   readonly conn: Deno.TcpConn;
   readonly peer: string;
+  /** The idle timer of a greeting dialogue (the other modes keep theirs in serveSession). */
+  idle: IdleTimer | undefined;
   #closedLocally = false;
   #closed: Promise<void> | undefined;
   #markClosed: (() => void) | undefined;
@@ -123,38 +125,11 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     broadcast,
     inputIsTerminal: io.inputIsTerminal ?? false,
   };
-  const run = async (session: Session) => {
+  /** Reports how a session ended, and counts it out. */
+  const settle = (session: Session, summary?: SessionSummary, failure?: { error: unknown }) => {
     try {
-      const summary = await serveSession(session, command, context);
-      // The fields are for JSON only: a busy server need not build them for text.
-      const fields = reporter.json
-        ? { peer: session.peer, ...summary?.fields, ...session.fields() }
-        : {};
-      if (summary) reporter.event("session", fields, `${session.peer}: ${summary.text}`, true);
-      else {
-        reporter.event(
-          "closed",
-          fields,
-          `closed ${session.peer}: ${session.describe()}`,
-          command.mode.kind === "sink",
-        );
-      }
-    } catch (e) {
-      const error = toSessionError(e, session, stopping);
-      if (error) {
-        // An error that ends serve (any, without -k; stdout gone, with it) is main's to report.
-        const ending = !command.keepOpen || error instanceof OutputError;
-        if (ending) firstError ??= error;
-        if (error instanceof OutputError) stop(); // nowhere left to deliver clients' data
-        if (!ending) {
-          reporter.event(
-            "error",
-            { peer: session.peer, message: `tcpkit: ${error.message}`, ...session.fields() },
-            error.message,
-            true,
-          );
-        }
-      }
+      if (failure) reportFailure(session, failure.error);
+      else reportEnd(session, summary);
     } finally {
       sessions.delete(session);
       totals.sent += session.sent;
@@ -162,6 +137,62 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
       if (sessions.size === 0) allDone?.();
     }
   };
+  const reportEnd = (session: Session, summary?: SessionSummary) => {
+    // The fields are for JSON only: a busy server need not build them for text.
+    const fields = reporter.json
+      ? { peer: session.peer, ...summary?.fields, ...session.fields() }
+      : {};
+    if (summary) reporter.event("session", fields, `${session.peer}: ${summary.text}`, true);
+    else {
+      reporter.event(
+        "closed",
+        fields,
+        `closed ${session.peer}: ${session.describe()}`,
+        command.mode.kind === "sink",
+      );
+    }
+  };
+  const reportFailure = (session: Session, e: unknown) => {
+    const error = toSessionError(e, session, stopping);
+    if (!error) return;
+    // An error that ends serve (any, without -k; stdout gone, with it) is main's to report.
+    const ending = !command.keepOpen || error instanceof OutputError;
+    if (ending) firstError ??= error;
+    if (error instanceof OutputError) stop(); // nowhere left to deliver clients' data
+    if (!ending) {
+      reporter.event(
+        "error",
+        { peer: session.peer, message: `tcpkit: ${error.message}`, ...session.fields() },
+        error.message,
+        true,
+      );
+    }
+  };
+  const run = async (session: Session) => {
+    let summary: SessionSummary | undefined;
+    try {
+      summary = await serveSession(session, command, context);
+    } catch (error) {
+      return settle(session, undefined, { error });
+    }
+    settle(session, summary);
+  };
+  // The greeting dialogue tells of its end instead of being awaited: fewer objects per session.
+  const greeting: GreetServer<Session> | undefined = command.mode.kind === "greet"
+    ? {
+      quietMs: command.mode.quietMs,
+      ended: (session, outcome, failure) => {
+        session.idle?.stop();
+        closeQuietly(session.conn);
+        if (session.idle?.fired) {
+          settle(session, undefined, {
+            error: idleTimeoutError(command.idleTimeoutMs!, session.peer),
+          });
+        } else if (failure) settle(session, undefined, failure);
+        else settle(session, greetSummary(outcome, session));
+      },
+    }
+    : undefined;
   const handle = (conn: Deno.TcpConn) => {
     const session = new Session(conn);
     sessions.add(session);
@@ -173,7 +204,10 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
         `connection from ${session.peer}`,
       );
     }
-    void run(session);
+    if (greeting) {
+      session.idle = idleTimer(command.idleTimeoutMs, () => session.close());
+      greetSession(session, greeting);
+    } else void run(session);
   };
 
   const onConn = (conn: Deno.TcpConn) => {
@@ -288,7 +322,10 @@ interface SessionSubscriber extends Subscriber {
   idle?: () => void;
 }
 
-/** Serves one client in the command's mode; resolves when both directions are done. */
+/**
+ * Serves one client in the command's mode (except `--greet`, a dialogue of its own); resolves
+ * when both directions are done.
+ */
 async function serveSession(
   session: Session,
   command: ServeCommand,
@@ -303,30 +340,6 @@ async function serveSession(
   let summary: SessionSummary | undefined;
   try {
     switch (command.mode.kind) {
-      case "greet": {
-        // No setNoDelay: each answer is one write, sent once the client's message has acknowledged
-        // the previous one, so Nagle's algorithm never holds it back.
-        const outcome = await greetSession(conn, {
-          quietMs: command.mode.quietMs,
-          onReceived: received,
-          onSent: (n) => session.sent += n,
-        });
-        const more = outcome.names - outcome.shown.length;
-        const names = outcome.shown.map((name) => `"${name}"`).join(", ") +
-          (more > 0 ? ` and ${more} more` : "");
-        const how = outcome.end === "exit"
-          ? "said exit"
-          : outcome.end === "too-long"
-          ? "sent a name that was too long, and was closed"
-          : "closed the connection";
-        summary = {
-          fields: { names: outcome.names, shown_names: outcome.shown, end: outcome.end },
-          text: `${outcome.names === 0 ? "no names" : `names ${names}`}; ${how} after ${
-            formatDuration(session.elapsed())
-          }`,
-        };
-        break;
-      }
       case "echo":
         await pump(readerSource(conn), connSink(conn), {
           onChunk: (n) => {
@@ -395,6 +408,24 @@ async function stdioSession(
   if (sendError !== undefined && !isPeerGone(sendError) && !isClosedLocally(sendError)) {
     throw sendError;
   }
+}
+
+/** A greeting dialogue's account for the log: the names, how it ended, and how long it took. */
+function greetSummary(outcome: GreetOutcome, session: Session): SessionSummary {
+  const more = outcome.names - outcome.shown.length;
+  const names = outcome.shown.map((name) => `"${name}"`).join(", ") +
+    (more > 0 ? ` and ${more} more` : "");
+  const how = outcome.end === "exit"
+    ? "said exit"
+    : outcome.end === "too-long"
+    ? "sent a name that was too long, and was closed"
+    : "closed the connection";
+  return {
+    fields: { names: outcome.names, shown_names: outcome.shown, end: outcome.end },
+    text: `${outcome.names === 0 ? "no names" : `names ${names}`}; ${how} after ${
+      formatDuration(session.elapsed())
+    }`,
+  };
 }
 
 /** `--reply`: the client's first data, shown with its address; the answer; then close. */

@@ -1,6 +1,8 @@
 /** Showing bytes from the network as safe text: control bytes and invalid UTF-8 escaped. */
 
 const decoder = new TextDecoder("utf-8");
+/** Printable ASCII runs up to this length become text without a call into the decoder. */
+const SHORT_RUN = 1024;
 const NAMED: Record<number, string> = { 0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r", 0x5c: "\\\\" };
 
 /** Options for {@linkcode escapeBytes}. */
@@ -24,8 +26,14 @@ export function escapeBytes(bytes: Uint8Array, options: EscapeOptions = {}): str
   let out = "";
   let start = 0;
   let i = 0;
+  let ascii = true; // whether the run since `start` is ASCII, which needs no decoder
   const flush = () => {
-    if (i > start) out += decoder.decode(bytes.subarray(start, i));
+    if (i === start) return;
+    const run = bytes.subarray(start, i);
+    out += ascii && run.length <= SHORT_RUN
+      ? String.fromCharCode.apply(null, run as unknown as number[])
+      : decoder.decode(run);
+    ascii = true;
   };
   while (i < bytes.length) {
     const b = bytes[i];
@@ -36,6 +44,7 @@ export function escapeBytes(bytes: Uint8Array, options: EscapeOptions = {}): str
     const length = b < 0x80 ? 1 : utf8Length(bytes, i);
     if (length > 1 && !isEscapedCodePoint(bytes, i, length)) {
       i += length;
+      ascii = false;
       continue;
     }
     flush();

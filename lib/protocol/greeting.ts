@@ -29,7 +29,11 @@ const HELLO_END = encoder.encode("!\n" + PROMPT);
 
 /** The answer to a name: the hello and the next prompt, in one write. */
 export function helloTo(name: Uint8Array): Uint8Array {
-  const reply = new Uint8Array(HELLO_START.length + name.length + HELLO_END.length);
+  // On an ArrayBuffer of its own: a small Uint8Array would live on V8's heap, and handing it
+  // to a socket write would first copy it out.
+  const reply = new Uint8Array(
+    new ArrayBuffer(HELLO_START.length + name.length + HELLO_END.length),
+  );
   reply.set(HELLO_START);
   reply.set(name, HELLO_START.length);
   reply.set(HELLO_END, HELLO_START.length + name.length);
