@@ -1,12 +1,13 @@
 /** serve --greet: one client's greeting dialogue, in one loop that holds little while idle. */
-import { concatBytes } from "../io/bytes.ts";
+import { BufferPool } from "../io/bytes.ts";
 import { writeAll } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
 import { closeQuietly } from "../net/close.ts";
 import {
   GOODBYE,
   GREETING,
-  helloTo,
+  HELLO_END,
+  HELLO_START,
   isExit,
   LineFramer,
   PROMPT,
@@ -51,9 +52,17 @@ export interface GreetServer<T extends GreetTraffic> {
 const DRAIN_MS = 2000;
 /** The names a session's log line shows; the rest are counted. */
 const SHOWN_NAMES = 8;
-/** A small read buffer: an idle session holds it for as long as it is connected. */
-const READ_BUFFER_BYTES = 256;
+/**
+ * Small read buffers: an idle session holds one for as long as it is connected. A dialogue that
+ * is over gives its buffer back for the next one.
+ */
+const readBuffers = new BufferPool(256, 1024);
 const PROMPT_BYTES = new TextEncoder().encode(PROMPT);
+/**
+ * Buffers for answers, shared by all dialogues: an answer's buffer is free again once written.
+ * 2 KiB holds the answer to a name of the longest length.
+ */
+const answers = new BufferPool(2048, 256);
 
 /**
  * Speaks the dialogue with one client until it says `exit`, closes, or sends a name that is too
@@ -75,7 +84,7 @@ class Dialogue<T extends GreetTraffic> {
   readonly outcome: GreetOutcome = { end: "closed", names: 0, shown: [] };
   #session: T;
   #server: GreetServer<T>;
-  #buffer = new Uint8Array(READ_BUFFER_BYTES);
+  #buffer = readBuffers.take();
   #framer = new LineFramer();
   /** A read under way, kept across a quiet-period wake-up (its buffer is still being filled). */
   #reading: Promise<number | null> | undefined;
@@ -97,7 +106,7 @@ class Dialogue<T extends GreetTraffic> {
         if (n === "quiet") messages = [this.#framer.takePartial()];
         else if (n === null) {
           if (this.#framer.pending > 0) {
-            await this.#send(this.#answer([this.#framer.takePartial()]));
+            await this.#send(this.#answer([this.#framer.takePartial()]), true);
           }
           return;
         } else {
@@ -121,13 +130,15 @@ class Dialogue<T extends GreetTraffic> {
         // its answers is still held back by TCP: at most one more buffer of its bytes is read
         // while the write waits.
         if (!over) this.#read();
-        await this.#send(answer);
+        await this.#send(answer, true);
         if (over) return await this.#finish();
       }
     } catch (error) {
       failure = { error };
     } finally {
-      this.#reading?.catch(ignore); // a read left under way when the session ends is no error
+      // A read left under way when the session ends is no error; its buffer is not for reuse.
+      if (this.#reading) this.#reading.catch(ignore);
+      else readBuffers.give(this.#buffer);
       this.#server.ended(this.#session, this.outcome, failure);
     }
   }
@@ -147,9 +158,9 @@ class Dialogue<T extends GreetTraffic> {
       }
       this.outcome.names++;
       if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
-      parts.push(helloTo(message));
+      parts.push(HELLO_START, message, HELLO_END);
     }
-    return parts.length === 1 ? parts[0] : concatBytes(parts);
+    return answers.join(parts);
   }
 
   /** The read under way, or a new one. Its result is taken with {@linkcode #took}. */
@@ -177,17 +188,22 @@ class Dialogue<T extends GreetTraffic> {
     }
   }
 
-  /** Writes all of `bytes`: one write, as a rule, without an async step of its own. */
-  #send(bytes: Uint8Array): Promise<void> {
+  /**
+   * Writes all of `bytes`: one write, as a rule, without an async step of its own. An answer's
+   * buffer (`pooled`) goes back to the pool once written.
+   */
+  #send(bytes: Uint8Array, pooled = false): Promise<void> {
     return this.#session.conn.write(bytes).then((n) => {
       this.#session.sent += n;
-      if (n < bytes.length) return this.#sendRest(bytes.subarray(n));
+      if (n < bytes.length) return this.#sendRest(bytes, n, pooled);
+      if (pooled) answers.give(bytes);
     });
   }
 
-  async #sendRest(bytes: Uint8Array): Promise<void> {
-    await writeAll(this.#session.conn, bytes);
-    this.#session.sent += bytes.length;
+  async #sendRest(bytes: Uint8Array, written: number, pooled: boolean): Promise<void> {
+    await writeAll(this.#session.conn, bytes.subarray(written));
+    this.#session.sent += bytes.length - written;
+    if (pooled) answers.give(bytes);
   }
 
   /**

@@ -24,16 +24,13 @@ export const TOO_LONG: Uint8Array = encoder.encode(
   `\nServer: Error: a name may be at most ${MAX_NAME_BYTES} bytes. Good bye!\n`,
 );
 
-const HELLO_START = encoder.encode("Server: Hello ");
-const HELLO_END = encoder.encode("!\n" + PROMPT);
+/** The hello before a name, and after it the next prompt: an answer is the three together. */
+export const HELLO_START: Uint8Array = encoder.encode("Server: Hello ");
+export const HELLO_END: Uint8Array = encoder.encode("!\n" + PROMPT);
 
 /** The answer to a name: the hello and the next prompt, in one write. */
 export function helloTo(name: Uint8Array): Uint8Array {
-  // On an ArrayBuffer of its own: a small Uint8Array would live on V8's heap, and handing it
-  // to a socket write would first copy it out.
-  const reply = new Uint8Array(
-    new ArrayBuffer(HELLO_START.length + name.length + HELLO_END.length),
-  );
+  const reply = new Uint8Array(HELLO_START.length + name.length + HELLO_END.length);
   reply.set(HELLO_START);
   reply.set(name, HELLO_START.length);
   reply.set(HELLO_END, HELLO_START.length + name.length);

@@ -132,3 +132,9 @@ Deno.test("escapeBytes() escapes C1 controls and the Unicode line separators", (
   assertEquals(escapeBytes(new TextEncoder().encode("a\u2028b\u2029c")), "a\\u2028b\\u2029c");
   assertEquals(escapeBytes(new TextEncoder().encode("é\u00a0ü")), "é\u00a0ü");
 });
+
+Deno.test("escapeBytes() keeps long runs and runs of UTF-8 text whole", () => {
+  const long = "a".repeat(5000);
+  assertEquals(escapeBytes(encode(long)), long);
+  assertEquals(escapeBytes(encode(`Zoë ${long}\x07é`)), `Zoë ${long}\\x07é`);
+});
