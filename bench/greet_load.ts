@@ -4,7 +4,9 @@
  * tcpkit serve --greet, the seed's threaded Python server, and a minimal Node.js net server, in
  * the same run. Bare-name clients (as the seed's client: no line ending) go to tcpkit and Python;
  * line clients (names ending in a newline) go to tcpkit and Node. Every transcript is checked byte
- * for byte. Prints sessions per second, the server's peak memory, and the ratios.
+ * for byte. The two servers compared run side by side, and their rounds alternate, so that a
+ * machine whose speed drifts favours neither. Prints sessions per second, each server's peak
+ * memory, and the ratios.
  *
  *   deno run --allow-run --allow-net --allow-read --allow-write bench/greet_load.ts [--sessions 5000] [--concurrency 500] [--rounds 3] [--only bare|line]
  */
@@ -158,28 +160,42 @@ interface Row {
   peak: number;
 }
 
-async function measure(kind: "tcpkit" | "python" | "node", lines: boolean): Promise<Row> {
-  const server = await startServer(kind);
-  const rates: number[] = [];
-  let failed = 0;
+/**
+ * Measures two servers with the same clients: both run at once, each has a warm-up round, and
+ * then their counted rounds alternate (the first to go changes each round), so that a machine
+ * whose speed drifts favours neither.
+ */
+async function measurePair(
+  kinds: readonly ["tcpkit", "python" | "node"],
+  lines: boolean,
+): Promise<Row[]> {
+  const servers: ServerProcess[] = [];
   try {
+    for (const kind of kinds) servers.push(await startServer(kind));
+    const rates: number[][] = servers.map(() => []);
+    const failed = servers.map(() => 0);
     // A warm-up round, not counted, for every server alike (JIT compilation, heap growth).
-    await load(server.port, lines);
+    for (const server of servers) await load(server.port, lines);
     for (let round = 0; round < ROUNDS; round++) {
-      const result = await load(server.port, lines);
-      rates.push(SESSIONS / result.seconds);
-      failed += result.failed;
+      for (let turn = 0; turn < servers.length; turn++) {
+        const i = (round + turn) % servers.length;
+        const result = await load(servers[i].port, lines);
+        rates[i].push(SESSIONS / result.seconds);
+        failed[i] += result.failed;
+      }
     }
-    return {
-      server: kind,
+    return await Promise.all(servers.map(async (server, i) => ({
+      server: kinds[i],
       clients: lines ? "line" : "bare",
-      rates,
-      failed,
+      rates: rates[i],
+      failed: failed[i],
       peak: await peakMemory(server.child.pid),
-    };
+    })));
   } finally {
-    server.child.kill("SIGKILL");
-    await server.child.status;
+    for (const server of servers) {
+      server.child.kill("SIGKILL");
+      await server.child.status;
+    }
   }
 }
 
@@ -187,24 +203,23 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 console.log(
   `greeting load: ${SESSIONS} dialogues of ${NAMES.length} names, ${CONCURRENCY} at a time, ` +
-    `${ROUNDS} rounds per server after one warm-up round (the server's peak RSS covers all)`,
+    `${ROUNDS} rounds per server after one warm-up round; the two servers compared run at once, ` +
+    `their rounds alternating (the server's peak RSS covers all)`,
 );
 const rows: Row[] = [];
-const CONFIGS = [["tcpkit", false], ["python", false], ["tcpkit", true], ["node", true]] as const;
-for (
-  const [kind, lines] of CONFIGS.filter(([, l]) =>
-    !args.only || args.only === (l ? "line" : "bare")
-  )
-) {
-  const row = await measure(kind, lines);
-  rows.push(row);
-  console.log(
-    `${row.server.padEnd(7)} ${row.clients.padEnd(5)} clients: ` +
-      `${row.rates.map((r) => r.toFixed(0)).join(", ")} sessions/s (median ${
-        median(row.rates).toFixed(0)
-      }), ` +
-      `${row.failed} failed, peak RSS ${(row.peak / 1048576).toFixed(1)} MiB`,
-  );
+const PAIRS = [[["tcpkit", "python"], false], [["tcpkit", "node"], true]] as const;
+for (const [kinds, lines] of PAIRS) {
+  if (args.only && args.only !== (lines ? "line" : "bare")) continue;
+  for (const row of await measurePair(kinds, lines)) {
+    rows.push(row);
+    console.log(
+      `${row.server.padEnd(7)} ${row.clients.padEnd(5)} clients: ` +
+        `${row.rates.map((r) => r.toFixed(0)).join(", ")} sessions/s (median ${
+          median(row.rates).toFixed(0)
+        }), ` +
+        `${row.failed} failed, peak RSS ${(row.peak / 1048576).toFixed(1)} MiB`,
+    );
+  }
 }
 const rate = (server: string, clients: string) =>
   median(rows.find((r) => r.server === server && r.clients === clients)?.rates ?? [NaN]);
