@@ -97,7 +97,7 @@ class Dialogue<T extends GreetTraffic> {
   async run(): Promise<void> {
     let failure: GreetFailure | undefined;
     try {
-      await this.#send(GREETING);
+      await this.#sent(GREETING, await this.#session.conn.write(GREETING));
       for (;;) {
         const n = this.#took(
           this.#framer.pending > 0 ? await this.#readOrQuiet() : await this.#read(),
@@ -106,7 +106,8 @@ class Dialogue<T extends GreetTraffic> {
         if (n === "quiet") messages = [this.#framer.takePartial()];
         else if (n === null) {
           if (this.#framer.pending > 0) {
-            await this.#send(this.#answer([this.#framer.takePartial()]), true);
+            const answer = this.#answer([this.#framer.takePartial()]);
+            await this.#sent(answer, await this.#session.conn.write(answer), true);
           }
           return;
         } else {
@@ -114,7 +115,7 @@ class Dialogue<T extends GreetTraffic> {
           this.#session.idle?.touch();
           messages = this.#framer.push(this.#buffer.subarray(0, n));
           if (messages === null) {
-            await this.#send(TOO_LONG);
+            await this.#sent(TOO_LONG, await this.#session.conn.write(TOO_LONG));
             this.outcome.end = "too-long";
             return await this.#finish();
           }
@@ -130,7 +131,8 @@ class Dialogue<T extends GreetTraffic> {
         // its answers is still held back by TCP: at most one more buffer of its bytes is read
         // while the write waits.
         if (!over) this.#read();
-        await this.#send(answer, true);
+        const rest = this.#sent(answer, await this.#session.conn.write(answer), true);
+        if (rest) await rest;
         if (over) return await this.#finish();
       }
     } catch (error) {
@@ -189,15 +191,14 @@ class Dialogue<T extends GreetTraffic> {
   }
 
   /**
-   * Writes all of `bytes`: one write, as a rule, without an async step of its own. An answer's
-   * buffer (`pooled`) goes back to the pool once written.
+   * Counts the `written` first bytes of a write, and writes the rest if there is any (the
+   * promise then returned). Each write is awaited where it is made: no async step of its own.
+   * An answer's buffer (`pooled`) goes back to the pool once written.
    */
-  #send(bytes: Uint8Array, pooled = false): Promise<void> {
-    return this.#session.conn.write(bytes).then((n) => {
-      this.#session.sent += n;
-      if (n < bytes.length) return this.#sendRest(bytes, n, pooled);
-      if (pooled) answers.give(bytes);
-    });
+  #sent(bytes: Uint8Array, written: number, pooled = false): Promise<void> | undefined {
+    this.#session.sent += written;
+    if (written < bytes.length) return this.#sendRest(bytes, written, pooled);
+    if (pooled) answers.give(bytes);
   }
 
   async #sendRest(bytes: Uint8Array, written: number, pooled: boolean): Promise<void> {
