@@ -128,7 +128,8 @@ class ServerLog {
     const listening = line.match(/^tcpkit: listening on 127\.0\.0\.1:(\d+)/);
     if (listening) this.port = Number(listening[1]);
     else if (line.startsWith("tcpkit: connection from ")) this.accepted++;
-    else if (line.startsWith("tcpkit: closed ")) this.closed++;
+    // A session's end: "closed PEER: ..." for the byte modes, "PEER: no names; ..." for --greet.
+    else if (/^tcpkit: (closed |\S+: (no )?names)/.test(line)) this.closed++;
   }
 
   /** Polls until `ready` holds; false after `timeoutMs`. */
