@@ -53,7 +53,7 @@ const MAX_ACCEPT_BACKOFF_MS = 1000;
 class Session extends Traffic {
   readonly conn: Deno.TcpConn;
   readonly peer: string;
-  /** The idle timer of a greeting dialogue (the other modes keep theirs in serveSession). */
+  /** With `--idle-timeout`: touched by data either way; it closes the session. */
   idle: IdleTimer | undefined;
   #closedLocally = false;
   #closed: Promise<void> | undefined;
@@ -70,6 +70,16 @@ class Session extends Traffic {
     this.#closedLocally = true;
     closeQuietly(this.conn);
     this.#markClosed?.();
+  }
+
+  /**
+   * The session is over: stops its idle timer and closes the connection. Returns the idle
+   * timeout's error when that is what ended it.
+   */
+  end(): TcpkitError | undefined {
+    this.idle?.stop();
+    closeQuietly(this.conn);
+    return this.idle?.fired ? idleTimeoutError(this.idle.timeoutMs, this.peer) : undefined;
   }
 
   /** Resolves once we have closed the connection (made only for the modes that wait on it). */
@@ -125,10 +135,12 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     broadcast,
     inputIsTerminal: io.inputIsTerminal ?? false,
   };
-  /** Reports how a session ended, and counts it out. */
+  /** Ends a session, reports how it ended, and counts it out. */
   const settle = (session: Session, summary?: SessionSummary, failure?: { error: unknown }) => {
+    const idleError = session.end();
     try {
-      if (failure) reportFailure(session, failure.error);
+      if (idleError) reportFailure(session, idleError);
+      else if (failure) reportFailure(session, failure.error);
       else reportEnd(session, summary);
     } finally {
       sessions.delete(session);
@@ -169,28 +181,19 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     }
   };
   const run = async (session: Session) => {
-    let summary: SessionSummary | undefined;
     try {
-      summary = await serveSession(session, command, context);
+      await serveSession(session, command, context);
     } catch (error) {
       return settle(session, undefined, { error });
     }
-    settle(session, summary);
+    settle(session);
   };
   // The greeting dialogue tells of its end instead of being awaited: fewer objects per session.
   const greeting: GreetServer<Session> | undefined = command.mode.kind === "greet"
     ? {
       quietMs: command.mode.quietMs,
-      ended: (session, outcome, failure) => {
-        session.idle?.stop();
-        closeQuietly(session.conn);
-        if (session.idle?.fired) {
-          settle(session, undefined, {
-            error: idleTimeoutError(command.idleTimeoutMs!, session.peer),
-          });
-        } else if (failure) settle(session, undefined, failure);
-        else settle(session, greetSummary(outcome, session));
-      },
+      ended: (session, outcome, failure) =>
+        settle(session, failure ? undefined : greetSummary(outcome, session), failure),
     }
     : undefined;
   const handle = (conn: Deno.TcpConn) => {
@@ -204,10 +207,9 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
         `connection from ${session.peer}`,
       );
     }
-    if (greeting) {
-      session.idle = idleTimer(command.idleTimeoutMs, () => session.close());
-      greetSession(session, greeting);
-    } else void run(session);
+    session.idle = idleTimer(command.idleTimeoutMs, () => session.close());
+    if (greeting) greetSession(session, greeting);
+    else void run(session);
   };
 
   const onConn = (conn: Deno.TcpConn) => {
@@ -324,49 +326,37 @@ interface SessionSubscriber extends Subscriber {
 
 /**
  * Serves one client in the command's mode (except `--greet`, a dialogue of its own); resolves
- * when both directions are done.
+ * when both directions are done. The caller ends the session (idle timer, connection).
  */
 async function serveSession(
   session: Session,
   command: ServeCommand,
   context: SessionContext,
-): Promise<SessionSummary | undefined> {
+): Promise<void> {
   const { conn } = session;
-  const idle = idleTimer(command.idleTimeoutMs, () => session.close());
   const received = (n: number) => {
     session.received += n;
-    idle?.touch();
+    session.idle?.touch();
   };
-  let summary: SessionSummary | undefined;
-  try {
-    switch (command.mode.kind) {
-      case "echo":
-        await pump(readerSource(conn), connSink(conn), {
-          onChunk: (n) => {
-            received(n);
-            session.sent += n;
-          },
-        });
-        break;
-      case "sink":
-        await pump(readerSource(conn), discardSink, { onChunk: received });
-        break;
-      case "reply":
-        await replyOnce(session, command.mode.text, context, received);
-        break;
-      case "stdio":
-        await stdioSession(session, context, received, () => idle?.touch());
-        break;
-    }
-  } catch (e) {
-    if (idle?.fired) throw idleTimeoutError(command.idleTimeoutMs!, session.peer);
-    throw e;
-  } finally {
-    idle?.stop();
-    closeQuietly(conn);
+  switch (command.mode.kind) {
+    case "echo":
+      await pump(readerSource(conn), connSink(conn), {
+        onChunk: (n) => {
+          received(n);
+          session.sent += n;
+        },
+      });
+      break;
+    case "sink":
+      await pump(readerSource(conn), discardSink, { onChunk: received });
+      break;
+    case "reply":
+      await replyOnce(session, command.mode.text, context, received);
+      break;
+    case "stdio":
+      await stdioSession(session, context, received, () => session.idle?.touch());
+      break;
   }
-  if (idle?.fired) throw idleTimeoutError(command.idleTimeoutMs!, session.peer);
-  return summary;
 }
 
 /** The default mode: the client's bytes to stdout, stdin to the client, until both are done. */

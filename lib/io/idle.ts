@@ -16,6 +16,11 @@ export class IdleTimer {
     this.#arm(timeoutMs);
   }
 
+  /** The idle period, in milliseconds. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
   /** True once the timer has fired. */
   get fired(): boolean {
     return this.#fired;
