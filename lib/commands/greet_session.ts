@@ -6,8 +6,7 @@ import { closeQuietly } from "../net/close.ts";
 import {
   GOODBYE,
   GREETING,
-  HELLO_END,
-  HELLO_START,
+  helloParts,
   isExit,
   LineFramer,
   PROMPT,
@@ -160,7 +159,7 @@ class Dialogue<T extends GreetTraffic> {
       }
       this.outcome.names++;
       if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
-      parts.push(HELLO_START, message, HELLO_END);
+      parts.push(...helloParts(message));
     }
     return answers.join(parts);
   }

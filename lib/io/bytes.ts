@@ -23,7 +23,7 @@ export class BufferPool {
 
   /** A whole buffer, spare or new. */
   take(): Uint8Array<ArrayBuffer> {
-    return new Uint8Array(this.#spare.pop() ?? new ArrayBuffer(this.size));
+    return new Uint8Array(this.#buffer());
   }
 
   /** The parts joined: in a spare buffer when they fit, else in a new array. */
@@ -31,7 +31,7 @@ export class BufferPool {
     let length = 0;
     for (const part of parts) length += part.length;
     if (length > this.size) return concatBytes(parts);
-    const joined = new Uint8Array(this.#spare.pop() ?? new ArrayBuffer(this.size), 0, length);
+    const joined = new Uint8Array(this.#buffer(), 0, length);
     let offset = 0;
     for (const part of parts) {
       joined.set(part, offset);
@@ -48,5 +48,9 @@ export class BufferPool {
     ) {
       this.#spare.push(bytes.buffer);
     }
+  }
+
+  #buffer(): ArrayBuffer {
+    return this.#spare.pop() ?? new ArrayBuffer(this.size);
   }
 }

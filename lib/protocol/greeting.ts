@@ -3,6 +3,8 @@
  * the client's messages, and the server's answer to each message.
  */
 
+import { concatBytes } from "../io/bytes.ts";
+
 const encoder = new TextEncoder();
 
 /** The server's words, byte for byte as the seed's server writes them. */
@@ -24,17 +26,17 @@ export const TOO_LONG: Uint8Array = encoder.encode(
   `\nServer: Error: a name may be at most ${MAX_NAME_BYTES} bytes. Good bye!\n`,
 );
 
-/** The hello before a name, and after it the next prompt: an answer is the three together. */
-export const HELLO_START: Uint8Array = encoder.encode("Server: Hello ");
-export const HELLO_END: Uint8Array = encoder.encode("!\n" + PROMPT);
+const HELLO_START = encoder.encode("Server: Hello ");
+const HELLO_END = encoder.encode("!\n" + PROMPT);
 
-/** The answer to a name: the hello and the next prompt, in one write. */
+/** The answer to a name, in its three parts: the hello, the name, and the next prompt. */
+export function helloParts(name: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
+  return [HELLO_START, name, HELLO_END];
+}
+
+/** The answer to a name: the hello and the next prompt, in one array. */
 export function helloTo(name: Uint8Array): Uint8Array {
-  const reply = new Uint8Array(HELLO_START.length + name.length + HELLO_END.length);
-  reply.set(HELLO_START);
-  reply.set(name, HELLO_START.length);
-  reply.set(HELLO_END, HELLO_START.length + name.length);
-  return reply;
+  return concatBytes(helloParts(name));
 }
 
 /** True when the message is `exit`. */
