@@ -18,36 +18,50 @@ export interface Reporter {
 
 const encoder = new TextEncoder();
 
-/** Lines waiting to be written to stderr, and whether a flush is due. */
-let pendingLines = "";
-let flushDue = false;
+/**
+ * Lines waiting to be written to stderr, already encoded (a busy server's lines would otherwise
+ * be kept as strings that its garbage collector copies), and the timer of the next flush.
+ */
+const pending = new Uint8Array(64 * 1024);
+let used = 0;
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
 /** When stderr was last written, and the least time between two writes of a busy process. */
 let lastFlush = -Infinity;
-const FLUSH_INTERVAL_MS = 10;
+const FLUSH_INTERVAL_MS = 100;
 
 /**
- * Writes a line to stderr. Lines are gathered and written together at the end of the current
- * burst of work, and at most every 10 ms while the bursts follow each other (a busy server logs
- * thousands of sessions a second: one write each would cost a system call each);
- * {@linkcode flushStderr} writes them at once. A closed stderr is ignored, since there is nowhere
- * left to report.
+ * Writes a line to stderr: at once when stderr was last written 100 ms ago or more, else with the
+ * other lines of the next 100 ms. A busy server logs thousands of sessions a second: one write
+ * each would cost a system call each, and a timer every few milliseconds costs a busy event loop
+ * more than the lines themselves. {@linkcode flushStderr} writes the lines at once. A closed
+ * stderr is ignored, since there is nowhere left to report.
  */
 export function writeStderrLine(line: string): void {
-  pendingLines += line + "\n";
-  if (pendingLines.length >= 64 * 1024) return flushStderr();
-  if (!flushDue) {
-    flushDue = true;
-    setTimeout(flushStderr, Math.max(0, lastFlush + FLUSH_INTERVAL_MS - performance.now()));
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8, and the line feed 1.
+  if (line.length * 3 + 1 > pending.length - used) {
+    flushStderr();
+    if (line.length * 3 + 1 > pending.length) return writeStderr(encoder.encode(line + "\n"));
   }
+  used += encoder.encodeInto(line, pending.subarray(used)).written;
+  pending[used++] = 0x0a;
+  if (flushTimer !== undefined) return;
+  const wait = lastFlush + FLUSH_INTERVAL_MS - performance.now();
+  if (wait <= 0) return flushStderr();
+  flushTimer = setTimeout(flushStderr, wait);
 }
 
 /** Writes every gathered line now (main.ts calls it before exiting). */
 export function flushStderr(): void {
-  flushDue = false;
+  clearTimeout(flushTimer);
+  flushTimer = undefined;
   lastFlush = performance.now();
-  if (pendingLines === "") return;
-  const bytes = encoder.encode(pendingLines);
-  pendingLines = "";
+  if (used === 0) return;
+  const bytes = pending.subarray(0, used);
+  used = 0;
+  writeStderr(bytes);
+}
+
+function writeStderr(bytes: Uint8Array): void {
   try {
     for (let offset = 0; offset < bytes.length;) {
       offset += Deno.stderr.writeSync(bytes.subarray(offset));
