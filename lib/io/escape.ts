@@ -22,6 +22,9 @@ export interface EscapeOptions {
  * ```
  */
 export function escapeBytes(bytes: Uint8Array, options: EscapeOptions = {}): string {
+  if (bytes.length <= SHORT_RUN && isPlainAscii(bytes)) {
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
   // One pass: runs of printable, valid UTF-8 are decoded whole; everything else is escaped.
   let out = "";
   let start = 0;
@@ -60,6 +63,15 @@ export function escapeBytes(bytes: Uint8Array, options: EscapeOptions = {}): str
   }
   flush();
   return out;
+}
+
+/** True when every byte is printable ASCII other than the backslash: text as it is. */
+function isPlainAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b < 0x20 || b >= 0x7f || b === 0x5c) return false;
+  }
+  return true;
 }
 
 /** Escapes the control characters of a string, as {@linkcode escapeBytes} does. */

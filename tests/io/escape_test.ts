@@ -138,3 +138,15 @@ Deno.test("escapeBytes() keeps long runs and runs of UTF-8 text whole", () => {
   assertEquals(escapeBytes(encode(long)), long);
   assertEquals(escapeBytes(encode(`Zoë ${long}\x07é`)), `Zoë ${long}\\x07é`);
 });
+
+Deno.test("escapeBytes() treats the last byte of short printable text like any other", () => {
+  // Names up to 1,024 bytes that are plain printable ASCII are taken as they are; one byte
+  // that is not, wherever it is, sends the whole text through the escaping.
+  for (const length of [1, 1023, 1024, 1025]) {
+    const text = "n".repeat(length - 1);
+    assertEquals(escapeBytes(encode(`${text}~`)), `${text}~`);
+    assertEquals(escapeBytes(encode(`${text}\\`)), `${text}\\\\`);
+    assertEquals(escapeBytes(encode(`${text}\x1b`)), `${text}\\x1b`);
+    assertEquals(escapeBytes(encode(`\x7f${text}`)), `\\x7f${text}`);
+  }
+});
