@@ -62,6 +62,8 @@ const PROMPT_BYTES = new TextEncoder().encode(PROMPT);
  * 2 KiB holds the answer to a name of the longest length.
  */
 const answers = new BufferPool(2048, 256);
+/** The parts of the answer being built, joined at once (dialogues take turns). */
+const answerParts: Uint8Array[] = [];
 
 /**
  * Speaks the dialogue with one client until it says `exit`, closes, or sends a name that is too
@@ -94,9 +96,11 @@ class Dialogue<T extends GreetTraffic> {
   }
 
   async run(): Promise<void> {
+    const { conn } = this.#session;
     let failure: GreetFailure | undefined;
+    let rest: Promise<void> | undefined;
     try {
-      await this.#sent(GREETING, await this.#session.conn.write(GREETING));
+      if ((rest = this.#sent(GREETING, await conn.write(GREETING)))) await rest;
       for (;;) {
         const n = this.#took(
           this.#framer.pending > 0 ? await this.#readOrQuiet() : await this.#read(),
@@ -106,17 +110,17 @@ class Dialogue<T extends GreetTraffic> {
         else if (n === null) {
           if (this.#framer.pending > 0) {
             const answer = this.#answer([this.#framer.takePartial()]);
-            await this.#sent(answer, await this.#session.conn.write(answer), true);
+            if ((rest = this.#sent(answer, await conn.write(answer), true))) await rest;
           }
           return;
         } else {
           this.#session.received += n;
           this.#session.idle?.touch();
-          messages = this.#framer.push(this.#buffer.subarray(0, n));
+          messages = this.#framer.push(this.#buffer, n);
           if (messages === null) {
-            await this.#sent(TOO_LONG, await this.#session.conn.write(TOO_LONG));
+            if ((rest = this.#sent(TOO_LONG, await conn.write(TOO_LONG)))) await rest;
             this.outcome.end = "too-long";
-            return await this.#finish();
+            break;
           }
           // A bare "exit" is taken at once, as the seed's server does: waiting out the quiet
           // period would only guard a longer name that happens to begin with it.
@@ -130,9 +134,21 @@ class Dialogue<T extends GreetTraffic> {
         // its answers is still held back by TCP: at most one more buffer of its bytes is read
         // while the write waits.
         if (!over) this.#read();
-        const rest = this.#sent(answer, await this.#session.conn.write(answer), true);
-        if (rest) await rest;
-        if (over) return await this.#finish();
+        if ((rest = this.#sent(answer, await conn.write(answer), true))) await rest;
+        if (over) break;
+      }
+      // After the last word: half-close, and read until the client closes (bounded by the
+      // drain sweep), so that the close does not reset the connection while the last word is
+      // in flight. (Here rather than in a method of its own: one async function per dialogue.)
+      await conn.closeWrite();
+      draining.set(conn, performance.now() + DRAIN_MS);
+      ensureDrainSweep();
+      try {
+        while (this.#took(await this.#read()) !== null) { /* discard */ }
+      } catch {
+        // reset, or closed by the sweep: the dialogue is over either way
+      } finally {
+        draining.delete(conn);
       }
     } catch (error) {
       failure = { error };
@@ -146,7 +162,7 @@ class Dialogue<T extends GreetTraffic> {
 
   /** The answer to one or more messages, in one write; an `exit` ends the dialogue. */
   #answer(messages: Uint8Array[]): Uint8Array {
-    const parts: Uint8Array[] = [];
+    const parts = answerParts;
     for (const message of messages) {
       if (isExit(message)) {
         parts.push(GOODBYE);
@@ -159,9 +175,11 @@ class Dialogue<T extends GreetTraffic> {
       }
       this.outcome.names++;
       if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
-      parts.push(...helloParts(message));
+      helloParts(message, parts);
     }
-    return answers.join(parts);
+    const answer = answers.join(parts);
+    parts.length = 0;
+    return answer;
   }
 
   /** The read under way, or a new one. Its result is taken with {@linkcode #took}. */
@@ -204,23 +222,6 @@ class Dialogue<T extends GreetTraffic> {
     await writeAll(this.#session.conn, bytes.subarray(written));
     this.#session.sent += bytes.length - written;
     if (pooled) answers.give(bytes);
-  }
-
-  /**
-   * After the last word: half-close, and read until the client closes (bounded), so that the
-   * close does not reset the connection while the last word is in flight.
-   */
-  async #finish(): Promise<void> {
-    await this.#session.conn.closeWrite();
-    draining.set(this.#session.conn, performance.now() + DRAIN_MS);
-    ensureDrainSweep();
-    try {
-      while (this.#took(await this.#read()) !== null) { /* discard */ }
-    } catch {
-      // reset, or closed by the sweep: the dialogue is over either way
-    } finally {
-      draining.delete(this.#session.conn);
-    }
   }
 }
 

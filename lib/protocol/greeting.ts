@@ -29,9 +29,13 @@ export const TOO_LONG: Uint8Array = encoder.encode(
 const HELLO_START = encoder.encode("Server: Hello ");
 const HELLO_END = encoder.encode("!\n" + PROMPT);
 
-/** The answer to a name, in its three parts: the hello, the name, and the next prompt. */
-export function helloParts(name: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
-  return [HELLO_START, name, HELLO_END];
+/**
+ * The answer to a name, in its three parts: the hello, the name, and the next prompt; added to
+ * `parts` when it is given (a busy server builds answers without a new array each).
+ */
+export function helloParts(name: Uint8Array, parts: Uint8Array[] = []): Uint8Array[] {
+  parts.push(HELLO_START, name, HELLO_END);
+  return parts;
 }
 
 /** The answer to a name: the hello and the next prompt, in one array. */
@@ -70,24 +74,24 @@ export class LineFramer {
   }
 
   /**
-   * Adds received bytes; returns the complete messages (without their line endings), or null
-   * when a message grew past the limit. Messages may point into `chunk`: use them before the
-   * chunk's buffer is read into again.
+   * Adds received bytes, the first `length` of `chunk` (by default all); returns the complete
+   * messages (without their line endings), or null when a message grew past the limit. Messages
+   * may point into `chunk`: use them before the chunk's buffer is read into again.
    */
-  push(chunk: Uint8Array): Uint8Array[] | null {
+  push(chunk: Uint8Array, length: number = chunk.length): Uint8Array[] | null {
     const messages: Uint8Array[] = [];
     let start = 0;
-    for (let lf = chunk.indexOf(0x0a); lf >= 0; lf = chunk.indexOf(0x0a, start)) {
+    for (let lf = chunk.indexOf(0x0a); lf >= 0 && lf < length; lf = chunk.indexOf(0x0a, start)) {
       const message = withoutCr(this.#joined(chunk.subarray(start, lf)));
       if (message.length > this.#maxBytes) return null;
       messages.push(message);
       start = lf + 1;
     }
-    const rest = chunk.subarray(start);
-    if (rest.length > 0) {
-      const length = this.#partial.length + rest.length;
+    if (start < length) {
+      const rest = chunk.subarray(start, length);
+      const pending = this.#partial.length + rest.length;
       // One byte over is allowed only for the CR of a CRLF whose LF is still to come.
-      if (length > this.#maxBytes + (rest[rest.length - 1] === 0x0d ? 1 : 0)) return null;
+      if (pending > this.#maxBytes + (rest[rest.length - 1] === 0x0d ? 1 : 0)) return null;
       // Copied: the chunk is lent, and its buffer is read into again.
       this.#partial = this.#joined(rest).slice();
     }

@@ -3,6 +3,7 @@ import { assertEquals, assertStrictEquals } from "@std/assert";
 import {
   GOODBYE,
   GREETING,
+  helloParts,
   helloTo,
   isExit,
   LineFramer,
@@ -146,6 +147,14 @@ Deno.test("isExit() is false for anything but exactly exit", () => {
   }
 });
 
+Deno.test("helloParts() adds the answer's parts to the array it is given", () => {
+  const parts = [GREETING];
+  const name = bytes("Alice");
+  assertStrictEquals(helloParts(name, parts), parts);
+  assertEquals(concatBytes(parts), concatBytes([GREETING, helloTo(name)]));
+  assertStrictEquals(parts[2], name); // the name is not copied
+});
+
 // --- LineFramer: line endings ---
 
 Deno.test("LineFramer splits a message at LF", () => {
@@ -158,6 +167,21 @@ Deno.test("LineFramer splits a message at CRLF and strips the CR", () => {
   const framer = new LineFramer();
   assertEquals(texts(framer.push(bytes("Alice\r\n"))), ["Alice"]);
   assertStrictEquals(framer.pending, 0);
+});
+
+Deno.test("LineFramer takes only the first `length` bytes of a buffer that is read into again", () => {
+  const framer = new LineFramer();
+  const buffer = new Uint8Array(32);
+  buffer.set(bytes("Bob\nAl\nstale\n"));
+  // An LF beyond `length` (left from an earlier read) ends no message.
+  assertEquals(texts(framer.push(buffer, 6)), ["Bob"]);
+  assertStrictEquals(framer.pending, 2);
+  buffer.set(bytes("ice\nEve\nstale"));
+  assertEquals(texts(framer.push(buffer, 4)), ["Alice"]);
+  assertStrictEquals(framer.pending, 0);
+  buffer.set(bytes("Eve"));
+  assertEquals(texts(framer.push(buffer, 3)), []);
+  assertEquals(decoder.decode(framer.takePartial()), "Eve");
 });
 
 Deno.test("LineFramer strips a CR before LF when CR and LF come in different pushes", () => {
