@@ -153,7 +153,7 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     // The fields are for JSON only: a busy server need not build them for text.
     const fields = reporter.json
       ? { peer: session.peer, ...summary?.fields, ...session.fields() }
-      : {};
+      : NO_FIELDS;
     if (summary) reporter.event("session", fields, `${session.peer}: ${summary.text}`, true);
     else {
       reporter.event(
@@ -193,7 +193,11 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     ? {
       quietMs: command.mode.quietMs,
       ended: (session, outcome, failure) =>
-        settle(session, failure ? undefined : greetSummary(outcome, session), failure),
+        settle(
+          session,
+          failure ? undefined : greetSummary(outcome, session, reporter.json),
+          failure,
+        ),
     }
     : undefined;
   const handle = (conn: Deno.TcpConn) => {
@@ -313,6 +317,9 @@ interface SessionContext {
   inputIsTerminal: boolean;
 }
 
+/** The fields of a text-mode event, which are not shown. */
+const NO_FIELDS: EventFields = Object.freeze({});
+
 /** A mode's own account of a session, logged in place of the byte counts. */
 interface SessionSummary {
   fields: EventFields;
@@ -400,18 +407,24 @@ async function stdioSession(
   }
 }
 
-/** A greeting dialogue's account for the log: the names, how it ended, and how long it took. */
-function greetSummary(outcome: GreetOutcome, session: Session): SessionSummary {
+/**
+ * A greeting dialogue's account for the log: the names, how it ended, and how long it took. The
+ * fields are built for JSON only: a busy server logs thousands of dialogues a second.
+ */
+function greetSummary(outcome: GreetOutcome, session: Session, json: boolean): SessionSummary {
+  let names = "";
+  for (const name of outcome.shown) names += `${names === "" ? "" : ", "}"${name}"`;
   const more = outcome.names - outcome.shown.length;
-  const names = outcome.shown.map((name) => `"${name}"`).join(", ") +
-    (more > 0 ? ` and ${more} more` : "");
+  if (more > 0) names += ` and ${more} more`;
   const how = outcome.end === "exit"
     ? "said exit"
     : outcome.end === "too-long"
     ? "sent a name that was too long, and was closed"
     : "closed the connection";
   return {
-    fields: { names: outcome.names, shown_names: outcome.shown, end: outcome.end },
+    fields: json
+      ? { names: outcome.names, shown_names: outcome.shown, end: outcome.end }
+      : NO_FIELDS,
     text: `${outcome.names === 0 ? "no names" : `names ${names}`}; ${how} after ${
       formatDuration(session.elapsed())
     }`,
