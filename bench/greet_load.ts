@@ -8,7 +8,7 @@
  * machine whose speed drifts favours neither. Prints sessions per second, each server's peak
  * memory, and the ratios.
  *
- *   deno run --allow-run --allow-net --allow-read --allow-write bench/greet_load.ts [--sessions 5000] [--concurrency 500] [--rounds 3] [--only bare|line]
+ *   deno run --allow-run --allow-net --allow-read --allow-write bench/greet_load.ts [--sessions 5000] [--concurrency 500] [--rounds 5] [--only bare|line]
  */
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "../deno.json" with { type: "json" };
@@ -17,7 +17,7 @@ import { seedServerScript } from "../tests/e2e/_seed.ts";
 const args = parseArgs(Deno.args, { string: ["sessions", "concurrency", "rounds", "only"] });
 const SESSIONS = Number(args.sessions ?? 5000);
 const CONCURRENCY = Number(args.concurrency ?? 500);
-const ROUNDS = Number(args.rounds ?? 3);
+const ROUNDS = Number(args.rounds ?? 5);
 const NAMES = ["Michael", "Tracy", "Sarah"];
 const ROOT = new URL("../", import.meta.url);
 const RUN_FLAGS = denoJson.tasks.tcpkit.split(/\s+/).filter((w: string) => w.startsWith("--"));
