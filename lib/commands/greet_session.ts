@@ -163,23 +163,25 @@ class Dialogue<T extends GreetTraffic> {
   /** The answer to one or more messages, in one write; an `exit` ends the dialogue. */
   #answer(messages: Uint8Array[]): Uint8Array {
     const parts = answerParts;
-    for (const message of messages) {
-      if (isExit(message)) {
-        parts.push(GOODBYE);
-        this.outcome.end = "exit";
-        break;
+    try {
+      for (const message of messages) {
+        if (isExit(message)) {
+          parts.push(GOODBYE);
+          this.outcome.end = "exit";
+          break;
+        }
+        if (message.length === 0) {
+          parts.push(PROMPT_BYTES); // an empty line: ask again
+          continue;
+        }
+        this.outcome.names++;
+        if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
+        helloParts(message, parts);
       }
-      if (message.length === 0) {
-        parts.push(PROMPT_BYTES); // an empty line: ask again
-        continue;
-      }
-      this.outcome.names++;
-      if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
-      helloParts(message, parts);
+      return answers.join(parts);
+    } finally {
+      parts.length = 0; // whatever happened: the next answer starts from nothing
     }
-    const answer = answers.join(parts);
-    parts.length = 0;
-    return answer;
   }
 
   /** The read under way, or a new one. Its result is taken with {@linkcode #took}. */
