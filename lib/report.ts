@@ -13,7 +13,7 @@ export interface Reporter {
    * Reports an event: in JSON mode always, as `{"event": name, ...fields}`; in text mode as
    * `tcpkit: text` when `always` is set or the user asked for `-v`.
    */
-  event(name: string, fields: EventFields, text: string, always?: boolean): void;
+  event(name: string, fields: Readonly<EventFields>, text: string, always?: boolean): void;
 }
 
 const encoder = new TextEncoder();

@@ -318,11 +318,11 @@ interface SessionContext {
 }
 
 /** The fields of a text-mode event, which are not shown. */
-const NO_FIELDS: EventFields = Object.freeze({});
+const NO_FIELDS: Readonly<EventFields> = Object.freeze({});
 
 /** A mode's own account of a session, logged in place of the byte counts. */
 interface SessionSummary {
-  fields: EventFields;
+  fields: Readonly<EventFields>;
   text: string;
 }
 
