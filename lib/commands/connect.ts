@@ -11,6 +11,7 @@ import {
 } from "../io/chunks.ts";
 import { idleTimeoutError, idleTimer } from "../io/idle.ts";
 import { pump, PumpError } from "../io/pump.ts";
+import { within } from "../io/timers.ts";
 import { formatAddress, formatNetAddr } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
@@ -109,16 +110,10 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
 
 /** The server has closed its side: send what the input still has while it keeps flowing. */
 async function finishSending(upload: Promise<unknown>, traffic: Traffic): Promise<void> {
-  let finished = false;
-  void upload.then(() => finished = true);
+  const finished = upload.then(() => true);
   for (;;) {
     const before = traffic.sent;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      upload,
-      new Promise((resolve) => timer = setTimeout(resolve, QUIET_AFTER_SERVER_CLOSE_MS)),
-    ]);
-    clearTimeout(timer);
-    if (finished || traffic.sent === before) return;
+    if (await within(finished, QUIET_AFTER_SERVER_CLOSE_MS, false)) return;
+    if (traffic.sent === before) return;
   }
 }

@@ -5,6 +5,7 @@ import { ExitCode, TcpkitError } from "../errors.ts";
 import { concatBytes } from "../io/bytes.ts";
 import { type ChunkSink, writerSink } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
+import { within } from "../io/timers.ts";
 import { formatAddress } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
@@ -63,14 +64,11 @@ function readWithin(
 ): Promise<number | null | "timeout"> {
   pending.read ??= conn.read(buffer);
   pending.read.catch(() => {});
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    pending.read.then((n) => {
-      pending.read = undefined;
-      return n;
-    }),
-    new Promise<"timeout">((resolve) => timer = setTimeout(resolve, Math.max(0, ms), "timeout")),
-  ]).finally(() => clearTimeout(timer));
+  const read = pending.read.then((n) => {
+    pending.read = undefined;
+    return n;
+  });
+  return within(read, ms, "timeout" as const);
 }
 
 async function dialogue(

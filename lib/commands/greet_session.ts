@@ -2,6 +2,7 @@
 import { BufferPool } from "../io/bytes.ts";
 import { writeAll } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
+import { within } from "../io/timers.ts";
 import { closeQuietly } from "../net/close.ts";
 import {
   GOODBYE,
@@ -197,16 +198,8 @@ class Dialogue<T extends GreetTraffic> {
   }
 
   /** Text without a line ending waits: it is a message once the client pauses. */
-  async #readOrQuiet(): Promise<number | null | "quiet"> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const quiet = new Promise<"quiet">((resolve) =>
-      timer = setTimeout(resolve, this.#server.quietMs, "quiet")
-    );
-    try {
-      return await Promise.race([this.#read(), quiet]);
-    } finally {
-      clearTimeout(timer);
-    }
+  #readOrQuiet(): Promise<number | null | "quiet"> {
+    return within(this.#read(), this.#server.quietMs, "quiet" as const);
   }
 
   /**

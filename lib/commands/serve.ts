@@ -14,6 +14,7 @@ import { escapeBytes } from "../io/escape.ts";
 import { idleTimeoutError, type IdleTimer, idleTimer } from "../io/idle.ts";
 import { pump, PumpError } from "../io/pump.ts";
 import { serialSink } from "../io/serial.ts";
+import { delay, within } from "../io/timers.ts";
 import { formatNetAddr } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
 import { isClosedLocally, isPeerGone, netError, reasonOf } from "../net/errors.ts";
@@ -244,7 +245,7 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
   });
   await Promise.race([finished, aborted]);
   if (io.signal?.aborted) {
-    await Promise.race([finished, delay(SHUTDOWN_GRACE_MS)]);
+    await within(finished, SHUTDOWN_GRACE_MS, undefined);
     for (const session of sessions) {
       totals.sent += session.sent;
       totals.received += session.received;
@@ -458,12 +459,11 @@ async function replyOnce(
   await conn.closeWrite();
   // Read what the client still sends until it closes, so that closing does not reset the
   // connection and destroy the answer in flight; bounded, for clients that never close.
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
+  await within(
     pump(source, discardSink, { end: false, onChunk: received }).catch(() => {}),
-    new Promise((resolve) => timer = setTimeout(resolve, REPLY_DRAIN_MS)),
-  ]);
-  clearTimeout(timer);
+    REPLY_DRAIN_MS,
+    undefined,
+  );
 }
 
 /** A failed write to stdout: fatal for the whole server, unlike one client's failure. */
@@ -493,8 +493,4 @@ function toSessionError(e: unknown, session: Session, stopping: boolean): Tcpkit
   if (cause instanceof TcpkitError) return cause;
   if (stopping && isClosedLocally(cause)) return undefined;
   return netError(cause, `connection from ${session.peer}`);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
