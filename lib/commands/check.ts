@@ -3,11 +3,14 @@ import type { CheckCommand } from "../cli/args.ts";
 import { formatDuration } from "../cli/duration.ts";
 import { ExitCode } from "../errors.ts";
 import type { ChunkSink } from "../io/chunks.ts";
+import { serialSink } from "../io/serial.ts";
+import { delay } from "../io/timers.ts";
 import { formatAddress } from "../net/address.ts";
 import { probe, type ProbeJob, type ProbeState } from "../net/probe.ts";
 import { resolveHost } from "../net/resolve.ts";
 import type { Target } from "../net/targets.ts";
 import { round } from "../report.ts";
+import { outputError } from "./output.ts";
 
 /** Where check writes its results (stdout), one line at a time. */
 export interface CheckIO {
@@ -17,24 +20,76 @@ export interface CheckIO {
 /** A state of a port: a probe's, or `unresolved` when the host name did not resolve. */
 export type PortState = ProbeState | "unresolved";
 
-/** What the probes of one port found. */
+/**
+ * What the probes of one port found, as running totals: `--count` may repeat a probe a million
+ * times, over thousands of ports.
+ */
 interface PortResult {
   target: number;
   port: number;
-  states: PortState[];
-  latencies: number[];
+  /** How many probes found each state, in the order the states first came. */
+  states: Map<PortState, number>;
+  probes: number;
+  /** The latency of the first answer, and the spread of all of them. */
+  first?: number;
+  answers: number;
+  min: number;
+  max: number;
+  sum: number;
+}
+
+function newResult(target: number, port: number): PortResult {
+  return { target, port, states: new Map(), probes: 0, answers: 0, min: Infinity, max: 0, sum: 0 };
+}
+
+function record(result: PortResult, state: PortState, latency?: number): void {
+  result.states.set(state, (result.states.get(state) ?? 0) + 1);
+  result.probes++;
+  if (latency === undefined) return;
+  result.first ??= latency;
+  result.answers++;
+  result.min = Math.min(result.min, latency);
+  result.max = Math.max(result.max, latency);
+  result.sum += latency;
 }
 
 const encoder = new TextEncoder();
 
 /**
+ * Writes check's lines to stdout in order, as they come, without waiting for each: a failed
+ * write is kept and thrown by {@linkcode done}, where check waits for its lines.
+ */
+function lineWriter(sink: ChunkSink) {
+  const out = serialSink(sink);
+  let written = 0;
+  let failure: { error: unknown } | undefined;
+  let last: Promise<void> = Promise.resolve();
+  return {
+    /** Writes `line` and a line feed. */
+    write(line: string): void {
+      const bytes = encoder.encode(line + "\n");
+      last = out.write(bytes).then(() => {
+        written += bytes.length;
+      }, (error) => {
+        failure ??= { error };
+      });
+    },
+    async done(): Promise<void> {
+      await last;
+      if (failure) throw outputError(failure.error, written);
+    },
+  };
+}
+
+/**
  * Runs check to completion.
  *
  * @returns 0 when every HOST:PORT target is open and every range or list has an open port, else 1
+ * @throws {TcpkitError} when stdout fails
  */
 export async function check(command: CheckCommand, io: CheckIO): Promise<number> {
   const started = performance.now();
-  const write = (line: string) => io.output.write(encoder.encode(line + "\n"));
+  const output = lineWriter(io.output);
   const { targets } = command;
 
   // Each host name is resolved once, whatever the number of its ports and probes.
@@ -44,77 +99,76 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
   );
   const addresses = [...new Set([...resolved.values()].filter((a): a is string => a !== null))];
   const results: PortResult[] = [];
+  const byTarget: PortResult[][] = [];
+  const unresolved: PortResult[] = [];
   const jobs: ProbeJob[] = [];
   const jobResults: PortResult[] = [];
   targets.forEach((target, t) => {
     const address = resolved.get(target.hostname) ?? null;
+    const index = address === null ? -1 : addresses.indexOf(address);
+    const mine: PortResult[] = [];
     for (const port of target.ports) {
-      const result: PortResult = { target: t, port, states: [], latencies: [] };
-      results.push(result);
-      if (address === null) continue;
-      jobs.push({ address: addresses.indexOf(address), port });
-      jobResults.push(result);
+      const result = newResult(t, port);
+      mine.push(result);
+      if (index < 0) unresolved.push(result);
+      else {
+        jobs.push({ address: index, port });
+        jobResults.push(result);
+      }
     }
+    byTarget.push(mine);
+    results.push(...mine);
   });
 
   const repeated = command.count > 1;
   for (let seq = 1; seq <= command.count; seq++) {
-    if (seq > 1) await new Promise((resolve) => setTimeout(resolve, command.intervalMs));
-    const lines: Promise<void>[] = [];
-    for (const result of results) {
-      if (resolved.get(targets[result.target].hostname) === null) result.states.push("unresolved");
-    }
+    if (seq > 1) await delay(command.intervalMs);
+    for (const result of unresolved) record(result, "unresolved");
     await probe(addresses, jobs, {
       concurrency: command.concurrency,
       timeoutMs: command.timeoutMs,
       onResult: (job, state, latency) => {
         const result = jobResults[job];
-        result.states.push(state);
-        if (latency !== undefined) result.latencies.push(latency);
+        record(result, state, latency);
         if (repeated && targets[result.target].kind === "port") {
-          lines.push(
-            write(probeLine(command.json, targets[result.target], result, seq, state, latency)),
+          output.write(
+            probeLine(command.json, targets[result.target], result, seq, state, latency),
           );
         }
       },
     });
     if (repeated) {
-      for (const result of results) {
-        if (result.states[seq - 1] === "unresolved" && targets[result.target].kind === "port") {
-          lines.push(
-            write(probeLine(command.json, targets[result.target], result, seq, "unresolved")),
-          );
-        }
+      for (const result of unresolved) {
+        if (targets[result.target].kind !== "port") continue;
+        output.write(probeLine(command.json, targets[result.target], result, seq, "unresolved"));
       }
     }
-    await Promise.all(lines);
+    await output.done();
   }
 
   const elapsed = performance.now() - started;
   const lines = command.json
     ? jsonSummary(targets, results, repeated)
-    : textSummary(targets, results, repeated, command.verbose, elapsed);
-  await io.output.write(encoder.encode(lines.map((line) => line + "\n").join("")));
-  return targets.every((_, t) => targetUp(results.filter((r) => r.target === t)))
-    ? ExitCode.ok
-    : ExitCode.network;
+    : textSummary(targets, byTarget, results, repeated, command.verbose, elapsed);
+  output.write(lines.join("\n"));
+  await output.done();
+  return byTarget.every((mine) => mine.some(isOpen)) ? ExitCode.ok : ExitCode.network;
 }
 
 /** A port is up when a probe found it open (for tcping-style repeats: at least one). */
 function isOpen(result: PortResult): boolean {
-  return result.states.includes("open");
+  return result.states.has("open");
 }
 
-function targetUp(results: PortResult[]): boolean {
-  return results.some(isOpen);
-}
-
-/** The state to show for a port: open if any probe was, else the most frequent. */
+/** The state to show for a port: open if any probe was, else the most frequent (the first). */
 function overallState(result: PortResult): PortState {
   if (isOpen(result)) return "open";
-  const counts = new Map<PortState, number>();
-  for (const state of result.states) counts.set(state, (counts.get(state) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "error";
+  let shown: PortState = "error";
+  let most = 0;
+  for (const [state, n] of result.states) {
+    if (n > most) [shown, most] = [state, n];
+  }
+  return shown;
 }
 
 function probeLine(
@@ -150,23 +204,20 @@ interface Stats {
 }
 
 function statsOf(result: PortResult): Stats {
-  const probes = result.states.length;
-  const open = result.states.filter((s) => s === "open").length;
-  const l = result.latencies;
+  const { probes, answers } = result;
+  const open = result.states.get("open") ?? 0;
   return {
     probes,
     open,
-    lossPct: probes === 0 ? 100 : Math.round(((probes - open) / probes) * 1000) / 10,
-    min: l.length ? Math.min(...l) : undefined,
-    avg: l.length ? l.reduce((a, b) => a + b, 0) / l.length : undefined,
-    max: l.length ? Math.max(...l) : undefined,
+    lossPct: Math.round(((probes - open) / probes) * 1000) / 10,
+    ...(answers > 0 ? { min: result.min, avg: result.sum / answers, max: result.max } : {}),
   };
 }
 
 function jsonSummary(targets: Target[], results: PortResult[], repeated: boolean): string[] {
   return results.map((result) => {
     const target = targets[result.target];
-    const latency = result.latencies[0];
+    const latency = result.first;
     const base = { host: target.hostname, port: result.port, state: overallState(result) };
     if (!repeated) {
       return JSON.stringify(latency === undefined ? base : { ...base, latency_ms: round(latency) });
@@ -186,7 +237,7 @@ function jsonSummary(targets: Target[], results: PortResult[], repeated: boolean
 }
 
 function latencyText(result: PortResult, repeated: boolean): string {
-  if (!repeated) return result.latencies.length ? formatDuration(result.latencies[0]) : "";
+  if (!repeated) return result.first === undefined ? "" : formatDuration(result.first);
   const s = statsOf(result);
   const span = s.min === undefined
     ? "no answer"
@@ -198,6 +249,7 @@ function latencyText(result: PortResult, repeated: boolean): string {
 
 function textSummary(
   targets: Target[],
+  byTarget: PortResult[][],
   results: PortResult[],
   repeated: boolean,
   verbose: boolean,
@@ -219,7 +271,7 @@ function textSummary(
   }
   targets.forEach((target, t) => {
     if (target.kind === "port") return;
-    const mine = results.filter((r) => r.target === t);
+    const mine = byTarget[t];
     const counts = countStates(mine);
     lines.push(`${target.text}: ${describeCounts(counts)}`);
     for (const result of mine) {
@@ -254,6 +306,5 @@ function countStates(results: PortResult[]): Map<PortState, number> {
 const ORDER: PortState[] = ["open", "closed", "timeout", "unreachable", "unresolved", "error"];
 
 function describeCounts(counts: Map<PortState, number>): string {
-  const parts = ORDER.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`);
-  return parts.length ? parts.join(", ") : "nothing checked";
+  return ORDER.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(", ");
 }

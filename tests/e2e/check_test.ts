@@ -1,6 +1,6 @@
 /** check end to end on loopback: open, closed, unresolved, ranges, lists, JSON, repeats. */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { tcpkit } from "./_cli.ts";
+import { bash, tcpkit, TCPKIT_SH } from "./_cli.ts";
 
 /** Listeners on free loopback ports, and a port known to be closed. */
 function ports(count: number): { open: number[]; closed: number } & Disposable {
@@ -108,6 +108,44 @@ Deno.test("check --count prints each probe and a summary for people", async () =
   assertEquals(out.code, 0);
   assertMatch(out.stdout, /: open, [\d.]+ ms \(probe 1\)\n.*: open, [\d.]+ ms \(probe 2\)\n/);
   assertMatch(out.stdout, /open +2\/2 open, 0% loss, min\/avg\/max .+ ms \/ .+ ms \/ .+ ms$/m);
+});
+
+Deno.test("check --count stops with a clear line when stdout closes early (| head)", async () => {
+  using p = ports(0);
+  const out = await bash(
+    `${TCPKIT_SH} check 127.0.0.1:${p.closed} -c 50 --interval 10ms | head -n 1; ` +
+      `echo "exit \${PIPESTATUS[0]}" >&2`,
+  );
+  assertMatch(out.stdout, /^127\.0\.0\.1:\d+: closed \(probe 1\)\n$/);
+  assertMatch(out.stderr, /^tcpkit: output closed early \(broken pipe\) after \d+ B\nexit 1\n$/);
+});
+
+Deno.test("check --count of a list and a range sums up each port's probes", async () => {
+  using p = ports(1);
+  const out = await tcpkit([
+    "check",
+    `127.0.0.1:${p.open[0]},${p.closed}`,
+    `127.0.0.1:${p.closed}-${p.closed}`,
+    "-c",
+    "2",
+    "--interval",
+    "10ms",
+    "-v",
+  ]);
+  assertEquals(out.code, 1);
+  assertMatch(out.stdout, /^127\.0\.0\.1:\d+,\d+: 1 open, 1 closed\n/m);
+  assertMatch(
+    out.stdout,
+    new RegExp(`^  ${p.open[0]} +open +2/2 open, 0% loss, min/avg/max `, "m"),
+  );
+  assertMatch(
+    out.stdout,
+    new RegExp(`^  ${p.closed} +closed +0/2 open, 100% loss, no answer$`, "m"),
+  );
+  assertMatch(out.stdout, /^127\.0\.0\.1:(\d+)-\1: 1 closed$/m);
+  assertMatch(out.stdout, /^3 ports on 1 host in .+: 1 open, 2 closed$/m);
+  // Lines for each probe are printed for HOST:PORT targets only.
+  assert(!out.stdout.includes("(probe"));
 });
 
 Deno.test("check scans the whole port space of 127.0.0.1 without false timeouts", async () => {
