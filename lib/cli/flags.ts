@@ -35,7 +35,7 @@ export function parseFlags(args: string[], spec: FlagSpec, command: string): Par
   for (const [short, long] of Object.entries(spec.alias ?? {})) {
     if (valued.has(long)) valued.add(short);
   }
-  checkValues(args, valued, command);
+  args = checkValues(args, valued, spec.alias ?? {}, command);
   // deno-lint-ignore no-explicit-any
   const parsed: Record<string, any> = parseArgs(args, {
     boolean: [...spec.boolean],
@@ -67,11 +67,22 @@ export function parseFlags(args: string[], spec: FlagSpec, command: string): Par
   return result;
 }
 
-/** parseArgs turns `--reply` with no value into ""; a user meant to give one. */
-function checkValues(args: string[], valued: Set<string>, command: string): void {
+/**
+ * Checks that each option that takes a value has one (parseArgs turns `--reply` with no value
+ * into ""; a user meant to give one), and returns the arguments with each empty value joined to
+ * its option as `--name=` (parseArgs would leave `--name ""` without its value).
+ */
+function checkValues(
+  args: string[],
+  valued: Set<string>,
+  alias: Readonly<Record<string, string>>,
+  command: string,
+): string[] {
+  const checked: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === "--") return;
+    checked.push(arg);
+    if (arg === "--") return [...checked, ...args.slice(i + 1)];
     const name = arg.replace(/^--?/, "");
     if (arg.startsWith("-") && !arg.includes("=") && valued.has(name)) {
       const next = args[i + 1];
@@ -83,7 +94,10 @@ function checkValues(args: string[], valued: Set<string>, command: string): void
           command,
         );
       }
+      if (next === "") checked[checked.length - 1] = `--${alias[name] ?? name}=`;
+      else checked.push(next);
       i++;
     }
   }
+  return checked;
 }

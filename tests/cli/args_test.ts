@@ -1,5 +1,11 @@
 import { assertEquals, assertInstanceOf, assertStringIncludes, assertThrows } from "@std/assert";
-import { type ConnectCommand, parseCommandLine, type ServeCommand } from "../../lib/cli/args.ts";
+import {
+  type CheckCommand,
+  type ConnectCommand,
+  type GreetCommand,
+  parseCommandLine,
+  type ServeCommand,
+} from "../../lib/cli/args.ts";
 import { type FlagSpec, parseFlags } from "../../lib/cli/flags.ts";
 import { ExitCode, UsageError } from "../../lib/errors.ts";
 
@@ -335,6 +341,84 @@ const SPEC: FlagSpec = {
   alias: { v: "verbose", n: "name", t: "timeout" },
 };
 
+Deno.test("parseCommandLine() parses greet HOST:PORT with its defaults and names in order", () => {
+  const banner = parseCommandLine(["greet", "localhost:22"]) as GreetCommand;
+  assertEquals(banner.command, "greet");
+  assertEquals(banner.target, { hostname: "localhost", port: 22 });
+  assertEquals([banner.names, banner.waitMs, banner.timeoutMs], [[], 3000, undefined]);
+  const dialogue = parseCommandLine([
+    "greet",
+    "h:6000",
+    "--name",
+    "Michael",
+    "--name=Tracy",
+    "--wait",
+    "500ms",
+    "--timeout",
+    "2s",
+  ]) as GreetCommand;
+  assertEquals([dialogue.names, dialogue.waitMs, dialogue.timeoutMs], [
+    ["Michael", "Tracy"],
+    500,
+    2000,
+  ]);
+});
+
+Deno.test("parseCommandLine() rejects greet without a target, or with a second one", () => {
+  assertUsage(["greet"], "Missing target: expected greet HOST:PORT");
+  assertUsage(["greet", "h:1", "h:2"], 'Unexpected argument "h:2"');
+});
+
+Deno.test("parseCommandLine() rejects a greet name that is empty, exit, or more than one line", () => {
+  const message = 'a name is one line of text, not empty and not "exit"';
+  assertUsage(["greet", "h:1", "--name", ""], `Invalid name "": ${message}`);
+  assertUsage(["greet", "h:1", "--name", "exit"], `Invalid name "exit": ${message}`);
+  assertUsage(["greet", "h:1", "--name", "a\nb"], `Invalid name "a\\nb": ${message}`);
+});
+
+Deno.test("parseCommandLine() parses check targets with check's defaults", () => {
+  const command = parseCommandLine(["check", "h:80", "h:1-3", "h:7,9"]) as CheckCommand;
+  assertEquals(command.targets.map((t) => [t.kind, t.ports]), [
+    ["port", [80]],
+    ["range", [1, 2, 3]],
+    ["list", [7, 9]],
+  ]);
+  assertEquals(
+    [command.timeoutMs, command.count, command.intervalMs, command.concurrency],
+    [2000, 1, 1000, 500],
+  );
+});
+
+Deno.test("parseCommandLine() rejects check without a target, or with a malformed one", () => {
+  assertUsage(
+    ["check"],
+    "Missing target: expected check HOST:PORT, HOST:FIRST-LAST or HOST:P1,P2,...",
+  );
+  assertUsage(["check", "localhost"], 'Invalid target "localhost": expected HOST:PORT');
+  assertUsage(["check", "h:90-80"], 'Invalid port range "90-80": the first port is above the last');
+  assertUsage(["check", "h:80", "--idle-timeout", "1s"], 'it takes "--timeout"');
+});
+
+Deno.test("parseCommandLine() takes --count and --concurrency as whole numbers within their limits", () => {
+  const command = parseCommandLine(["check", "h:80", "-c", "1000000", "--concurrency", "1600"]);
+  assertEquals([(command as CheckCommand).count, (command as CheckCommand).concurrency], [
+    1000000,
+    1600,
+  ]);
+  for (const raw of ["0", "1000001", "1.5", "x", "-1"]) {
+    assertUsage(
+      ["check", "h:80", `--count=${raw}`],
+      `Invalid --count "${raw}": expected a whole number from 1 to 1000000`,
+    );
+  }
+  for (const raw of ["0", "1601", "2e3"]) {
+    assertUsage(
+      ["check", "h:80", "--concurrency", raw],
+      `Invalid --concurrency "${raw}": expected a whole number from 1 to 1600`,
+    );
+  }
+});
+
 Deno.test("parseFlags() separates positionals, booleans and strings", () => {
   const flags = parseFlags(["a", "-v", "--timeout", "2s", "b"], SPEC, "greet");
   assertEquals(flags.positionals, ["a", "b"]);
@@ -401,6 +485,14 @@ Deno.test("parseFlags() rejects a string or collected option without its value",
 
 Deno.test("parseFlags() accepts an option's value given with =, even an empty one", () => {
   assertEquals(parseFlags(["--timeout="], SPEC, "greet").strings.get("timeout"), "");
+});
+
+Deno.test("parseFlags() takes an empty value given as its own argument", () => {
+  const spec: FlagSpec = { boolean: [], string: ["send"], collect: ["name"], alias: { n: "name" } };
+  const flags = parseFlags(["--send", "", "-n", "", "--name", "", "h:1"], spec, "test");
+  assertEquals(flags.strings.get("send"), "");
+  assertEquals(flags.lists.get("name"), ["", ""]);
+  assertEquals(flags.positionals, ["h:1"]);
 });
 
 Deno.test("parseFlags() does not check option values after --", () => {
