@@ -14,6 +14,11 @@ export interface Reporter {
    * `tcpkit: text` when `always` is set or the user asked for `-v`.
    */
   event(name: string, fields: Readonly<EventFields>, text: string, always?: boolean): void;
+  /**
+   * Whether an event with this `always` would be written: a caller that builds its text or fields
+   * at a cost (once per connection) asks first.
+   */
+  shows(always?: boolean): boolean;
 }
 
 const encoder = new TextEncoder();
@@ -76,12 +81,14 @@ export function createReporter(
   options: ReportOptions,
   writeLine: (line: string) => void = writeStderrLine,
 ): Reporter {
+  const shows = (always = false) => options.json || always || options.verbose;
   return {
     json: options.json,
     event(name, fields, text, always = false) {
       if (options.json) writeLine(JSON.stringify({ event: name, ...fields }));
-      else if (always || options.verbose) writeLine(`tcpkit: ${text}`);
+      else if (shows(always)) writeLine(`tcpkit: ${text}`);
     },
+    shows,
   };
 }
 

@@ -1,6 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { run } from "./e2e/_cli.ts";
 import { manyLines } from "./_stderr_lines.ts";
+import { createReporter } from "../lib/report.ts";
 
 const SCRIPT = new URL("_stderr_lines.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
@@ -27,4 +28,18 @@ Deno.test("writeStderrLine() keeps every line whole and in order, past its buffe
   // A lone surrogate cannot be written as UTF-8: it becomes U+FFFD, as TextEncoder makes it.
   const expected = manyLines().join("\n").replaceAll("\uD800", "\uFFFD") + "\n";
   assertEquals(out.stderr, expected);
+});
+
+Deno.test("createReporter() shows an event exactly when it writes one", () => {
+  for (const json of [false, true]) {
+    for (const verbose of [false, true]) {
+      for (const always of [false, true]) {
+        const lines: string[] = [];
+        const reporter = createReporter({ json, verbose }, (line) => lines.push(line));
+        reporter.event("closed", { bytes: 1 }, "closed", always);
+        assertEquals(reporter.shows(always), lines.length === 1, JSON.stringify({ json, verbose }));
+        assertEquals(lines.length, json || verbose || always ? 1 : 0);
+      }
+    }
+  }
 });

@@ -9,6 +9,7 @@ import {
   connSink,
   discardSink,
   readerSource,
+  writeAll,
 } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
 import { idleTimeoutError, type IdleTimer, idleTimer } from "../io/idle.ts";
@@ -20,7 +21,12 @@ import { closeQuietly } from "../net/close.ts";
 import { isClosedLocally, isPeerGone, netError, reasonOf } from "../net/errors.ts";
 import { listen } from "../net/listen.ts";
 import { type EventFields, formatBytes, type Reporter, Traffic } from "../report.ts";
-import { type GreetOutcome, type GreetServer, greetSession } from "./greet_session.ts";
+import {
+  type GreetFailure,
+  type GreetOutcome,
+  type GreetServer,
+  greetSession,
+} from "./greet_session.ts";
 import { outputError } from "./output.ts";
 
 /** The streams serve works on: main.ts passes stdin and stdout, tests pass in-memory ones. */
@@ -39,6 +45,8 @@ export interface ServeIO {
   /** Told the real address once listening (tests use it to find port 0's choice). */
   onListening?: (address: string, port: number) => void;
 }
+
+const encoder = new TextEncoder();
 
 /** After answering with `--reply`, how long to read what the client still sends before closing. */
 export const REPLY_DRAIN_MS = 2000;
@@ -117,8 +125,9 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
   let stopping = false;
   const broadcast = command.mode.kind === "stdio"
     ? new Broadcast(io.input, (subscriber, n) => {
-      (subscriber as SessionSubscriber).session.sent += n;
-      (subscriber as SessionSubscriber).idle?.();
+      const { session } = subscriber as SessionSubscriber;
+      session.sent += n;
+      session.idle?.touch();
     })
     : undefined;
 
@@ -135,9 +144,10 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     reporter,
     broadcast,
     inputIsTerminal: io.inputIsTerminal ?? false,
+    reply: command.mode.kind === "reply" ? encoder.encode(command.mode.text) : undefined,
   };
   /** Ends a session, reports how it ended, and counts it out. */
-  const settle = (session: Session, summary?: SessionSummary, failure?: { error: unknown }) => {
+  const settle = (session: Session, summary?: SessionSummary, failure?: GreetFailure) => {
     const idleError = session.end();
     try {
       if (idleError) reportFailure(session, idleError);
@@ -151,7 +161,10 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     }
   };
   const reportEnd = (session: Session, summary?: SessionSummary) => {
-    // The fields are for JSON only: a busy server need not build them for text.
+    const sink = command.mode.kind === "sink";
+    // A session's numbers are shown with --sink, -v or --json only: a busy server need not
+    // format them for nothing, nor build the fields, which are for JSON.
+    if (!summary && !reporter.shows(sink)) return;
     const fields = reporter.json
       ? { peer: session.peer, ...summary?.fields, ...session.fields() }
       : NO_FIELDS;
@@ -161,7 +174,7 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
         "closed",
         fields,
         `closed ${session.peer}: ${session.describe()}`,
-        command.mode.kind === "sink",
+        sink,
       );
     }
   };
@@ -205,7 +218,7 @@ export async function serve(command: ServeCommand, io: ServeIO): Promise<number>
     const session = new Session(conn);
     sessions.add(session);
     totals.connections++;
-    if (reporter.json || command.verbose) {
+    if (reporter.shows()) {
       reporter.event(
         "accepted",
         { peer: session.peer, local: formatNetAddr(conn.localAddr) },
@@ -316,6 +329,8 @@ interface SessionContext {
   reporter: Reporter;
   broadcast?: Broadcast;
   inputIsTerminal: boolean;
+  /** `--reply`'s answer, encoded once for all clients. */
+  reply?: Uint8Array;
 }
 
 /** The fields of a text-mode event, which are not shown. */
@@ -329,7 +344,6 @@ interface SessionSummary {
 
 interface SessionSubscriber extends Subscriber {
   session: Session;
-  idle?: () => void;
 }
 
 /**
@@ -359,10 +373,10 @@ async function serveSession(
       await pump(readerSource(conn), discardSink, { onChunk: received });
       break;
     case "reply":
-      await replyOnce(session, command.mode.text, context, received);
+      await replyOnce(session, context, received);
       break;
     case "stdio":
-      await stdioSession(session, context, received, () => session.idle?.touch());
+      await stdioSession(session, context, received);
       break;
   }
 }
@@ -372,7 +386,6 @@ async function stdioSession(
   session: Session,
   context: SessionContext,
   received: (n: number) => void,
-  touch: () => void,
 ): Promise<void> {
   const { conn } = session;
   let sendError: unknown;
@@ -382,7 +395,6 @@ async function stdioSession(
     const subscriber: SessionSubscriber = {
       session,
       sink: connSink(conn),
-      idle: touch,
       onDone: (error) => {
         sendError = error;
         resolve();
@@ -435,7 +447,6 @@ function greetSummary(outcome: GreetOutcome, session: Session, json: boolean): S
 /** `--reply`: the client's first data, shown with its address; the answer; then close. */
 async function replyOnce(
   session: Session,
-  text: string,
   context: SessionContext,
   received: (n: number) => void,
 ): Promise<void> {
@@ -445,16 +456,18 @@ async function replyOnce(
   if (first === null) return;
   received(first.length);
   const shown = escapeBytes(first, { keepNewlines: true });
-  context.reporter.event(
-    "data",
-    { peer: session.peer, bytes: first.length, data: new TextDecoder().decode(first) },
-    `${session.peer} sent ${formatBytes(first.length)}`,
-  );
+  if (context.reporter.shows()) {
+    context.reporter.event(
+      "data",
+      { peer: session.peer, bytes: first.length, data: new TextDecoder().decode(first) },
+      `${session.peer} sent ${formatBytes(first.length)}`,
+    );
+  }
   await context.output.write(
-    new TextEncoder().encode(`${session.peer}: ${shown}${shown.endsWith("\n") ? "" : "\n"}`),
+    encoder.encode(`${session.peer}: ${shown}${shown.endsWith("\n") ? "" : "\n"}`),
   );
-  const answer = new TextEncoder().encode(text);
-  await connSink(conn).write(answer);
+  const answer = context.reply!;
+  await writeAll(conn, answer);
   session.sent += answer.length;
   await conn.closeWrite();
   // Read what the client still sends until it closes, so that closing does not reset the
