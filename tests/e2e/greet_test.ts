@@ -95,6 +95,21 @@ Deno.test("serve --greet takes several lines in one segment as several names (pr
   assertEquals(out.stdout, dialogue("a", "b"));
 });
 
+Deno.test("serve --greet logs a client with no names, and counts the names past the eighth", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--greet", "-k"]);
+  assertEquals(await rawDialogue(server.port, ["exit\n"]), dialogue());
+  const names = Array.from({ length: 10 }, (_, i) => `n${i}`);
+  assertEquals(await rawDialogue(server.port, [names.join("\n") + "\nexit\n"]), dialogue(...names));
+  await server.stderr.waitForCount("said exit", 2);
+  assertMatch(server.stderr.text, /: no names; said exit after /);
+  assertMatch(
+    server.stderr.text,
+    /: names "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7" and 2 more; said exit after /,
+  );
+  server.kill("SIGTERM");
+  assertEquals((await server.result()).code, 0);
+});
+
 Deno.test("serve --greet takes a bare name once the client pauses, and a quick split as one", async () => {
   await using server = await Server.start(["127.0.0.1:0", "--greet", "--quiet-period", "100ms"]);
   // "Tr" and "acy" 10 ms apart are one name; the pause after it ends it.

@@ -190,6 +190,54 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.cl
   assert(!/Uncaught/.test(out.stderr), out.stderr);
 });
 
+Deno.test("serve -k reports a client's reset as one line about that client", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--sink", "-k", "-v"]);
+  // The client resets only once serve has accepted it (a reset in the backlog never reaches it).
+  await using client = new Running([
+    "python3",
+    "-c",
+    `import socket, struct, sys
+s = socket.socket(); s.connect(("127.0.0.1", ${server.port})); sys.stdin.readline()
+s.send(b"x" * 1000)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()`,
+  ], { stdin: true });
+  await server.stderr.waitFor(/connection from 127\.0\.0\.1:\d+\n/);
+  await client.write("go\n");
+  await client.result();
+  await server.stderr.waitFor(
+    /^tcpkit: connection from 127\.0\.0\.1:\d+: connection reset by peer$/m,
+  );
+  server.kill("SIGTERM");
+  const out = await server.result();
+  assertEquals(out.code, 0);
+  assertMatch(out.stderr, /tcpkit: stopped: 1 connection, received /);
+});
+
+Deno.test("serve --json reports each --reply client's data, and the totals when stopped", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--reply", "ok", "-k", "--json"]);
+  const client = await bash(`printf 'Hello' | nc -N 127.0.0.1 ${server.port}`);
+  assertEquals(client.stdout, "ok");
+  await server.stderr.waitFor(/"event":"closed"/);
+  server.kill("SIGTERM");
+  const out = await server.result();
+  assertEquals(out.code, 0);
+  const events = out.stderr.trim().split("\n").map((line) => JSON.parse(line));
+  const data = events.find((e) => e.event === "data");
+  assertEquals([data.bytes, data.data], [5, "Hello"]);
+  assertMatch(data.peer, /^127\.0\.0\.1:\d+$/);
+  const stopped = events.at(-1);
+  assertEquals(stopped, { event: "stopped", connections: 1, bytes_sent: 2, bytes_received: 5 });
+});
+
+Deno.test("serve -v --reply says how much each client sent", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--reply", "ok", "-v"]);
+  await bash(`printf 'Hello' | nc -N 127.0.0.1 ${server.port}`);
+  const out = await server.result();
+  assertEquals(out.code, 0);
+  assertMatch(out.stderr, /^tcpkit: 127\.0\.0\.1:\d+ sent 5 B$/m);
+  assertMatch(out.stderr, /^tcpkit: closed 127\.0\.0\.1:\d+: sent 2 B, received 5 B in /m);
+});
+
 Deno.test("serve with stdin at a terminal ends the connection when the client closes", async () => {
   const port = freePort();
   // `script` gives tcpkit a terminal for stdin; our pipe into script stays open and silent.
