@@ -2,9 +2,8 @@
 import type { GreetCommand } from "../cli/args.ts";
 import { formatDuration } from "../cli/duration.ts";
 import { ExitCode, TcpkitError } from "../errors.ts";
-import { concatBytes } from "../io/bytes.ts";
-import { type ChunkSink, writerSink } from "../io/chunks.ts";
-import { escapeBytes } from "../io/escape.ts";
+import { type ChunkSink, writeAll } from "../io/chunks.ts";
+import { escapeBytes, escapeText } from "../io/escape.ts";
 import { within } from "../io/timers.ts";
 import { formatAddress } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
@@ -46,10 +45,16 @@ export async function greet(command: GreetCommand, io: GreetIO): Promise<number>
     { peer, connect_ms: round(connectMs) },
     `connected to ${peer} in ${formatDuration(connectMs)}`,
   );
+  // What --json's object begins with, in either mode.
+  const header = {
+    host: command.target.hostname,
+    port: command.target.port,
+    connect_ms: round(connectMs),
+  };
   try {
-    return command.names.length > 0
-      ? await dialogue(conn, command, io, peer, connectMs)
-      : await banner(conn, command, io, peer, connectMs);
+    if (command.names.length > 0) await dialogue(conn, command, io, peer, header);
+    else await banner(conn, command, io, peer, header);
+    return ExitCode.ok;
   } finally {
     closeQuietly(conn);
   }
@@ -76,9 +81,8 @@ async function dialogue(
   command: GreetCommand,
   io: GreetIO,
   peer: string,
-  connectMs: number,
-): Promise<number> {
-  const sink = writerSink(conn);
+  header: Record<string, unknown>,
+): Promise<void> {
   const answers = [...command.names, EXIT];
   const buffer = new Uint8Array(4096);
   const pending: { read?: Promise<number | null> } = {};
@@ -116,9 +120,9 @@ async function dialogue(
       unread = unread.slice(at + PROMPT.length);
       if (answered === answers.length) break;
       const answer = answers[answered++];
-      if (!command.json) await print(io, ` ${escapeBytes(encoder.encode(answer))}\n`);
+      if (!command.json) await print(io, ` ${escapeText(answer)}\n`);
       try {
-        await sink.write(encoder.encode(answer));
+        await writeAll(conn, encoder.encode(answer));
       } catch (e) {
         throw netError(e, `dialogue with ${peer}`);
       }
@@ -132,15 +136,12 @@ async function dialogue(
   }
   if (command.json) {
     await printJson(io, {
-      host: command.target.hostname,
-      port: command.target.port,
-      connect_ms: round(connectMs),
+      ...header,
       names: command.names,
       completed: true,
-      transcript: escapeBytes(encoder.encode(transcript), { keepNewlines: true }),
+      transcript: escapeText(transcript, { keepNewlines: true }),
     });
   }
-  return ExitCode.ok;
 }
 
 async function banner(
@@ -148,46 +149,50 @@ async function banner(
   command: GreetCommand,
   io: GreetIO,
   peer: string,
-  connectMs: number,
-): Promise<number> {
+  header: Record<string, unknown>,
+): Promise<void> {
   const started = performance.now();
   const deadline = started + command.waitMs;
-  const buffer = new Uint8Array(4096);
+  // The banner is read straight into one buffer of the most greet takes.
+  const buffer = new Uint8Array(MAX_BANNER_BYTES);
   const pending: { read?: Promise<number | null> } = {};
-  let received = new Uint8Array(0);
+  let length = 0;
   let firstByteMs: number | undefined;
   let lastByteAt = started;
   for (;;) {
     const now = performance.now();
-    const quiet = received.length > 0 ? lastByteAt + quietSpellFor(received) - now : Infinity;
+    const quiet = length > 0
+      ? lastByteAt + quietSpellFor(buffer.subarray(0, length)) - now
+      : Infinity;
     const wait = Math.min(deadline - now, quiet);
-    if (wait <= 0 || received.length >= MAX_BANNER_BYTES) break;
+    if (wait <= 0 || length >= MAX_BANNER_BYTES) break;
     let n: number | null | "timeout";
     try {
-      n = await readWithin(conn, buffer, pending, wait);
+      // A read kept across a wake-up (timeout) still fills the same place: `length` is unchanged.
+      n = await readWithin(conn, buffer.subarray(length), pending, wait);
     } catch (e) {
-      if (received.length > 0) break; // a reset after the greeting: show what came
+      if (length > 0) break; // a reset after the greeting: show what came
       throw netError(e, `reading the greeting of ${peer}`);
     }
     if (n === null) break;
     if (n === "timeout") continue;
     lastByteAt = performance.now();
     firstByteMs ??= lastByteAt - started;
-    received = concatBytes([received, buffer.subarray(0, n)]).subarray(0, MAX_BANNER_BYTES);
+    length += n;
   }
+  const received = buffer.subarray(0, length);
   const protocol = identifyProtocol(received);
-  const greeting = showable(received);
+  // CRLF shown as a line break, every other control byte escaped.
+  const greeting = escapeBytes(received, { keepNewlines: true, crlfAsNewline: true });
   if (command.json) {
     await printJson(io, {
-      host: command.target.hostname,
-      port: command.target.port,
-      connect_ms: round(connectMs),
+      ...header,
       first_byte_ms: firstByteMs === undefined ? null : round(firstByteMs),
       bytes: received.length,
       greeting,
       protocol,
     });
-    return ExitCode.ok;
+    return;
   }
   if (received.length === 0) {
     io.reporter.event(
@@ -197,7 +202,7 @@ async function banner(
         "(one where the client speaks first, as with HTTP)",
       true,
     );
-    return ExitCode.ok;
+    return;
   }
   await print(io, greeting.endsWith("\n") ? greeting : greeting + "\n");
   io.reporter.event(
@@ -208,16 +213,6 @@ async function banner(
     }`,
     true,
   );
-  return ExitCode.ok;
-}
-
-/** A greeting as safe text: CRLF shown as a line break, every other control byte escaped. */
-function showable(bytes: Uint8Array): string {
-  const lines: number[] = [];
-  for (let i = 0; i < bytes.length; i++) {
-    if (!(bytes[i] === 0x0d && bytes[i + 1] === 0x0a)) lines.push(bytes[i]);
-  }
-  return escapeBytes(new Uint8Array(lines), { keepNewlines: true });
 }
 
 /** One JSON object on stdout, as one line. */

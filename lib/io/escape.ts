@@ -9,6 +9,8 @@ const NAMED: Record<number, string> = { 0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r", 0
 export interface EscapeOptions {
   /** Keep line feeds (and tabs) as they are, for multi-line text. Default false. */
   keepNewlines?: boolean;
+  /** With `keepNewlines`, show a CRLF line ending as a line feed alone. Default false. */
+  crlfAsNewline?: boolean;
 }
 
 /**
@@ -51,6 +53,10 @@ export function escapeBytes(bytes: Uint8Array, options: EscapeOptions = {}): str
       continue;
     }
     flush();
+    if (b === 0x0d && options.crlfAsNewline && options.keepNewlines && bytes[i + 1] === 0x0a) {
+      start = ++i; // the CR of a CRLF: its LF comes next
+      continue;
+    }
     if (length === 0) {
       out += hex(b);
       i++;

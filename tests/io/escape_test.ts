@@ -150,3 +150,11 @@ Deno.test("escapeBytes() treats the last byte of short printable text like any o
     assertEquals(escapeBytes(encode(`\x7f${text}`)), `\\x7f${text}`);
   }
 });
+
+Deno.test("escapeBytes() shows a CRLF as a line break with crlfAsNewline, and escapes a lone CR", () => {
+  const options = { keepNewlines: true, crlfAsNewline: true };
+  assertEquals(escapeBytes(encode("220 ready\r\n"), options), "220 ready\n");
+  assertEquals(escapeBytes(encode("a\rb\r\r\nc\n\r"), options), "a\\rb\\r\nc\n\\r");
+  // Without keepNewlines there are no line breaks to show.
+  assertEquals(escapeBytes(encode("a\r\n"), { crlfAsNewline: true }), "a\\r\\n");
+});
