@@ -116,6 +116,49 @@ Deno.test("greet --json of a silent server has an empty greeting and protocol nu
   assertEquals([result.greeting, result.protocol, result.bytes], ["", null, 0]);
 });
 
+Deno.test("greet shows the banner of a server that says it and closes at once", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    await conn.write(new TextEncoder().encode("220 (vsFTPd 3.0.3)\r\n"));
+    conn.close();
+  })();
+  const out = await tcpkit(["greet", `127.0.0.1:${listener.addr.port}`]);
+  await served;
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(out.stdout, "220 (vsFTPd 3.0.3)\n");
+  assertMatch(out.stderr, /protocol ftp\n$/);
+});
+
+Deno.test("greet exits 1 when the server resets the connection before saying anything", async () => {
+  await using server = new Running([
+    "python3",
+    "-c",
+    // The pause lets greet start waiting for the greeting (nothing tells the server it has).
+    `import socket, struct, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1); print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); time.sleep(0.3)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()`,
+  ]);
+  const port = (await server.stdout.waitFor(/(\d+)\n/))[1];
+  const out = await tcpkit(["greet", `127.0.0.1:${port}`]);
+  assertEquals(out.code, 1);
+  assertEquals(out.stdout, "");
+  assertMatch(
+    out.stderr,
+    /^tcpkit: reading the greeting of 127\.0\.0\.1:\d+: connection reset by peer\n$/,
+  );
+});
+
+Deno.test("greet reads at most 64 KiB of a banner that never ends", async () => {
+  await using server = bannerServer("a".repeat(100_000));
+  const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--json"]);
+  assertEquals(out.code, 0, out.stderr);
+  const result = JSON.parse(out.stdout);
+  assertEquals([result.bytes, result.greeting, result.protocol], [65536, "a".repeat(65536), null]);
+  assert(result.first_byte_ms >= 0 && result.first_byte_ms <= result.connect_ms + 1000);
+});
+
 Deno.test({
   name: `greet names a real OpenSSH server on a loopback port ssh${realServerSkip("sshd")}`,
   ignore: realServerSkip("sshd") !== "",

@@ -32,8 +32,11 @@ Deno.test("serve on a port in use exits 1: address already in use", async () => 
   );
 });
 
-Deno.test("connect --timeout gives up on a server that never answers and exits 4", async () => {
-  // A listener with a full accept queue drops further SYNs: the connect hangs.
+/**
+ * A port whose connects hang: a listener with a full accept queue drops further SYNs. Its
+ * process ends when the test disposes of it.
+ */
+async function hangingPort(): Promise<{ port: string } & AsyncDisposable> {
   const script = `
 import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
@@ -45,14 +48,34 @@ time.sleep(0.2)
 print(port, flush=True)
 sys.stdin.read()
 `;
-  await using py = new Running(["python3", "-c", script], { stdin: true });
+  const py = new Running(["python3", "-c", script], { stdin: true });
   const port = (await py.stdout.waitFor(/(\d+)\n/))[1];
-  const out = await tcpkit(["connect", `127.0.0.1:${port}`, "--timeout", "300ms"]);
+  return { port, [Symbol.asyncDispose]: () => py[Symbol.asyncDispose]() };
+}
+
+Deno.test("connect --timeout gives up on a server that never answers and exits 4", async () => {
+  await using hanging = await hangingPort();
+  const out = await tcpkit(["connect", `127.0.0.1:${hanging.port}`, "--timeout", "300ms"]);
   assertOneLineError(
     out,
     4,
     /^tcpkit: cannot connect to 127\.0\.0\.1:\d+: timed out after 300 ms$/,
   );
+});
+
+Deno.test("greet --timeout gives up on a server that never answers and exits 4", async () => {
+  await using hanging = await hangingPort();
+  const out = await tcpkit(["greet", `127.0.0.1:${hanging.port}`, "--timeout", "300ms"]);
+  assertOneLineError(
+    out,
+    4,
+    /^tcpkit: cannot connect to 127\.0\.0\.1:\d+: timed out after 300 ms$/,
+  );
+});
+
+Deno.test("greet to a closed port exits 1: connection refused", async () => {
+  const out = await tcpkit(["greet", "127.0.0.1:1"]);
+  assertOneLineError(out, 1, /^tcpkit: cannot connect to 127\.0\.0\.1:1: connection refused/);
 });
 
 Deno.test("connect --idle-timeout ends a silent connection and exits 4", async () => {
@@ -141,7 +164,7 @@ Deno.test("--help, COMMAND --help and --version print to stdout and exit 0", asy
   const help = await tcpkit(["--help"]);
   assertEquals(help.code, 0);
   assertMatch(help.stdout, /Usage:[^]*tcpkit serve[^]*tcpkit connect[^]*Exit codes/);
-  for (const command of ["serve", "connect", "check"]) {
+  for (const command of ["serve", "connect", "check", "greet"]) {
     const out = await tcpkit([command, "--help"]);
     assertEquals(out.code, 0);
     assertMatch(out.stdout, new RegExp(`^Usage: tcpkit ${command}[^]*Examples:`));
