@@ -31,8 +31,6 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** Called for each finished probe with the job's index. */
   onResult: (job: number, state: ProbeState, latencyMs: number | undefined) => void;
-  /** Keep every probe in this isolate (for tests of the loop itself). */
-  inProcess?: boolean;
 }
 
 /**
@@ -53,9 +51,7 @@ export async function probe(
   const report = (job: number, code: number, latency: number) =>
     options.onResult(job, PROBE_STATES[code], latency >= 0 ? latency : undefined);
   const lanes = Math.min(options.concurrency, jobs.length);
-  const workers = options.inProcess
-    ? 1
-    : Math.min(Math.ceil(lanes / MAX_IN_FLIGHT_PER_ISOLATE), MAX_WORKERS);
+  const workers = Math.min(Math.ceil(lanes / MAX_IN_FLIGHT_PER_ISOLATE), MAX_WORKERS);
   if (workers <= 1) {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0; // a refused connect then builds no stack: half the CPU
@@ -166,7 +162,8 @@ async function probeLoop(
       } catch (e) {
         const name = e instanceof Error ? e.name : "";
         const message = e instanceof Error ? e.message : String(e);
-        if (/too many open files/i.test(message)) {
+        // (A refused connect, the most common end of a probe, is told by its name alone.)
+        if (name !== "ConnectionRefused" && /too many open files/i.test(message)) {
           // Out of descriptors: wait for some to close, then try this job again.
           deadlines.delete(controller);
           retry.push(i);
