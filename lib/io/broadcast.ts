@@ -50,10 +50,7 @@ export class Broadcast {
 
   async #run(): Promise<void> {
     for (;;) {
-      while (this.#subscribers.size === 0) {
-        await new Promise<void>((resolve) => this.#wake = resolve);
-        this.#wake = undefined;
-      }
+      await this.#untilSubscribed();
       let chunk: Uint8Array | null;
       try {
         chunk = await this.#source.next();
@@ -62,10 +59,7 @@ export class Broadcast {
       }
       if (chunk === null) break;
       // The last subscriber may have left while the chunk was read: it waits for the next one.
-      while (this.#subscribers.size === 0) {
-        await new Promise<void>((resolve) => this.#wake = resolve);
-        this.#wake = undefined;
-      }
+      await this.#untilSubscribed();
       const current = [...this.#subscribers];
       await Promise.all(current.map(async (subscriber) => {
         try {
@@ -81,6 +75,14 @@ export class Broadcast {
     const remaining = [...this.#subscribers];
     this.#subscribers.clear();
     await Promise.all(remaining.map(finish));
+  }
+
+  /** Resolves once there is a subscriber (at once if there is one). */
+  async #untilSubscribed(): Promise<void> {
+    while (this.#subscribers.size === 0) {
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = undefined;
+    }
   }
 }
 
