@@ -87,14 +87,14 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     // Only after a clean end from the server: a stdin that still flows is sent on.
     if (!uploadDone && !io.inputIsTerminal && !idle?.fired) await finishSending(upload, traffic);
   } catch (e) {
-    if (idle?.fired) throw idleTimeoutError(command.idleTimeoutMs!, peer);
+    if (idle?.fired) throw idleTimeoutError(idle.timeoutMs, peer);
     if (e instanceof PumpError && e.side === "write") throw outputError(e.cause, traffic.received);
     throw netError(e instanceof PumpError ? e.cause : e, `connection to ${peer}`);
   } finally {
     idle?.stop();
     closeQuietly(conn);
   }
-  if (idle?.fired) throw idleTimeoutError(command.idleTimeoutMs!, peer);
+  if (idle?.fired) throw idleTimeoutError(idle.timeoutMs, peer);
 
   const { error } = uploadDone ? await upload : { error: undefined };
   if (error !== undefined && !isPeerGone(error instanceof PumpError ? error.cause : error)) {
