@@ -1,4 +1,6 @@
 /** Help texts for people: the overview and one page a command. */
+import { MAX_CONCURRENCY } from "../net/probe.ts";
+import { CHECK_DEFAULTS, GREET_QUIET_MS, GREET_WAIT_MS } from "./args.ts";
 
 /** The overview shown by `tcpkit --help`. */
 export const MAIN_HELP = `tcpkit: a TCP swiss-army knife
@@ -64,7 +66,7 @@ Modes (one at most):
 Options:
       --quiet-period DURATION
                       --greet: text without a line ending counts as a name once
-                      the client has paused this long (default 20ms)
+                      the client has paused this long (default ${GREET_QUIET_MS}ms)
   -k, --keep-open     keep accepting and serve clients concurrently; without it,
                       serve one client and exit
       --idle-timeout DURATION
@@ -97,7 +99,7 @@ are not printable text are shown escaped (\x1b), never written raw.
 
 Options:
   -n, --name NAME     a name to give (repeat for more)
-      --wait DURATION how long to wait for the server's words (default 3s)
+      --wait DURATION how long to wait for the server's words (default ${GREET_WAIT_MS / 1000}s)
       --timeout DURATION
                       give up connecting after DURATION (exit 4)
   -v, --verbose       report the connection on stderr
@@ -119,11 +121,15 @@ TARGET is HOST:PORT, HOST:FIRST-LAST (a range) or HOST:P1,P2,... (a list, whose
 items may be ranges). HOST is a name, IPv4, or IPv6 in brackets.
 
 Options:
-      --timeout DURATION  give up on a port after DURATION (default 2s)
+      --timeout DURATION  give up on a port after DURATION (default ${
+    CHECK_DEFAULTS.timeoutMs / 1000
+  }s)
   -c, --count N           probe each port N times, as tcping does, and report
                           min/avg/max latency and loss (default 1)
-      --interval DURATION the pause between rounds of probes (default 1s)
-      --concurrency N     connects in flight at once (default 500, at most 1600:
+      --interval DURATION the pause between rounds of probes (default ${
+    CHECK_DEFAULTS.intervalMs / 1000
+  }s)
+      --concurrency N     connects in flight at once (default ${CHECK_DEFAULTS.concurrency}, at most ${MAX_CONCURRENCY}:
                           100 per thread, as more stall in one)
   -v, --verbose           list every port of a range, not only the open ones
       --json              one JSON object per result on stdout (JSON Lines)
