@@ -53,24 +53,16 @@ sys.stdin.read()
   return { port, [Symbol.asyncDispose]: () => py[Symbol.asyncDispose]() };
 }
 
-Deno.test("connect --timeout gives up on a server that never answers and exits 4", async () => {
+Deno.test("connect --timeout and greet --timeout give up on a server that never answers, exit 4", async () => {
   await using hanging = await hangingPort();
-  const out = await tcpkit(["connect", `127.0.0.1:${hanging.port}`, "--timeout", "300ms"]);
-  assertOneLineError(
-    out,
-    4,
-    /^tcpkit: cannot connect to 127\.0\.0\.1:\d+: timed out after 300 ms$/,
-  );
-});
-
-Deno.test("greet --timeout gives up on a server that never answers and exits 4", async () => {
-  await using hanging = await hangingPort();
-  const out = await tcpkit(["greet", `127.0.0.1:${hanging.port}`, "--timeout", "300ms"]);
-  assertOneLineError(
-    out,
-    4,
-    /^tcpkit: cannot connect to 127\.0\.0\.1:\d+: timed out after 300 ms$/,
-  );
+  for (const command of ["connect", "greet"]) {
+    const out = await tcpkit([command, `127.0.0.1:${hanging.port}`, "--timeout", "300ms"]);
+    assertOneLineError(
+      out,
+      4,
+      /^tcpkit: cannot connect to 127\.0\.0\.1:\d+: timed out after 300 ms$/,
+    );
+  }
 });
 
 Deno.test("greet to a closed port exits 1: connection refused", async () => {
