@@ -7,11 +7,12 @@ import { closeQuietly } from "../net/close.ts";
 import {
   GOODBYE,
   GREETING,
-  helloParts,
+  helloLength,
   isExit,
   LineFramer,
   PROMPT,
   TOO_LONG,
+  writeHello,
 } from "../protocol/greeting.ts";
 
 /** How a dialogue ended. */
@@ -63,8 +64,8 @@ const PROMPT_BYTES = new TextEncoder().encode(PROMPT);
  * 2 KiB holds the answer to a name of the longest length.
  */
 const answers = new BufferPool(2048, 256);
-/** The parts of the answer being built, joined at once (dialogues take turns). */
-const answerParts: Uint8Array[] = [];
+/** The messages of the read being answered, in one list that dialogues take turns with. */
+const received: Uint8Array[] = [];
 
 /**
  * Speaks the dialogue with one client until it says `exit`, closes, or sends a name that is too
@@ -106,29 +107,25 @@ class Dialogue<T extends GreetTraffic> {
         const n = this.#took(
           this.#framer.pending > 0 ? await this.#readOrQuiet() : await this.#read(),
         );
-        let messages: Uint8Array[] | null;
-        if (n === "quiet") messages = [this.#framer.takePartial()];
+        let answer: Uint8Array | null | undefined;
+        if (n === "quiet") answer = this.#answer([this.#framer.takePartial()]);
         else if (n === null) {
           if (this.#framer.pending > 0) {
-            const answer = this.#answer([this.#framer.takePartial()]);
+            answer = this.#answer([this.#framer.takePartial()]);
             if ((rest = this.#sent(answer, await conn.write(answer), true))) await rest;
           }
           return;
         } else {
           this.#session.received += n;
           this.#session.idle?.touch();
-          messages = this.#framer.push(this.#buffer, n);
-          if (messages === null) {
+          answer = this.#framed(n);
+          if (answer === null) {
             if ((rest = this.#sent(TOO_LONG, await conn.write(TOO_LONG)))) await rest;
             this.outcome.end = "too-long";
             break;
           }
-          // A bare "exit" is taken at once, as the seed's server does: waiting out the quiet
-          // period would only guard a longer name that happens to begin with it.
-          if (isExit(this.#framer.peekPartial())) messages.push(this.#framer.takePartial());
-          if (messages.length === 0) continue;
+          if (answer === undefined) continue;
         }
-        const answer = this.#answer(messages);
         const over = this.outcome.end === "exit";
         // The next read starts before the answer is written (the answer no longer needs the
         // read buffer): one turn of the event loop less per exchange. A client that never reads
@@ -161,28 +158,55 @@ class Dialogue<T extends GreetTraffic> {
     }
   }
 
-  /** The answer to one or more messages, in one write; an `exit` ends the dialogue. */
-  #answer(messages: Uint8Array[]): Uint8Array {
-    const parts = answerParts;
+  /**
+   * Frames the `n` bytes just read and answers the messages they complete: null when a message
+   * is too long, undefined when none is complete yet.
+   */
+  #framed(n: number): Uint8Array | null | undefined {
     try {
-      for (const message of messages) {
-        if (isExit(message)) {
-          parts.push(GOODBYE);
-          this.outcome.end = "exit";
-          break;
-        }
-        if (message.length === 0) {
-          parts.push(PROMPT_BYTES); // an empty line: ask again
-          continue;
-        }
+      if (this.#framer.push(this.#buffer, n, received) === null) return null;
+      // A bare "exit" is taken at once, as the seed's server does: waiting out the quiet period
+      // would only guard a longer name that happens to begin with it.
+      if (isExit(this.#framer.peekPartial())) received.push(this.#framer.takePartial());
+      return received.length === 0 ? undefined : this.#answer(received);
+    } finally {
+      received.length = 0; // whatever happened: the next read's messages start from nothing
+    }
+  }
+
+  /**
+   * The answer to one or more messages, in one write, written straight into a spare buffer when
+   * it fits; an `exit` ends the dialogue, and what follows it is not answered.
+   */
+  #answer(messages: Uint8Array[]): Uint8Array {
+    let count = 0;
+    let length = 0;
+    for (const message of messages) {
+      count++;
+      if (isExit(message)) {
+        length += GOODBYE.length;
+        break;
+      }
+      length += message.length === 0 ? PROMPT_BYTES.length : helloLength(message.length);
+    }
+    const answer = length <= answers.size ? answers.take(length) : new Uint8Array(length);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const message = messages[i];
+      if (isExit(message)) {
+        answer.set(GOODBYE, offset);
+        offset += GOODBYE.length;
+        this.outcome.end = "exit";
+      } else if (message.length === 0) {
+        answer.set(PROMPT_BYTES, offset); // an empty line: ask again
+        offset += PROMPT_BYTES.length;
+      } else {
         this.outcome.names++;
         if (this.outcome.shown.length < SHOWN_NAMES) this.outcome.shown.push(escapeBytes(message));
-        helloParts(message, parts);
+        offset = writeHello(message, answer, offset);
       }
-      return answers.join(parts);
-    } finally {
-      parts.length = 0; // whatever happened: the next answer starts from nothing
     }
+    return answer;
   }
 
   /** The read under way, or a new one. Its result is taken with {@linkcode #took}. */

@@ -21,26 +21,13 @@ export class BufferPool {
     this.#max = max;
   }
 
-  /** A whole buffer, spare or new. */
-  take(): Uint8Array<ArrayBuffer> {
-    return new Uint8Array(this.#buffer());
+  /** A buffer's first `length` bytes (by default all), spare or new; at most the pool's size. */
+  take(length: number = this.size): Uint8Array<ArrayBuffer> {
+    if (length > this.size) throw new RangeError(`${length} bytes: more than the pool's buffers`);
+    return new Uint8Array(this.#buffer(), 0, length);
   }
 
-  /** The parts joined: in a spare buffer when they fit, else in a new array. */
-  join(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-    let length = 0;
-    for (const part of parts) length += part.length;
-    if (length > this.size) return concatBytes(parts);
-    const joined = new Uint8Array(this.#buffer(), 0, length);
-    let offset = 0;
-    for (const part of parts) {
-      joined.set(part, offset);
-      offset += part.length;
-    }
-    return joined;
-  }
-
-  /** Takes back an array that {@linkcode take} or {@linkcode join} returned, once nothing uses it. */
+  /** Takes back an array that {@linkcode take} returned, once nothing uses it. */
   give(bytes: Uint8Array): void {
     if (
       bytes.buffer instanceof ArrayBuffer && bytes.buffer.byteLength === this.size &&

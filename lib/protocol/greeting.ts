@@ -3,8 +3,6 @@
  * the client's messages, and the server's answer to each message.
  */
 
-import { concatBytes } from "../io/bytes.ts";
-
 const encoder = new TextEncoder();
 
 /** The server's words, byte for byte as the seed's server writes them. */
@@ -29,18 +27,28 @@ export const TOO_LONG: Uint8Array = encoder.encode(
 const HELLO_START = encoder.encode("Server: Hello ");
 const HELLO_END = encoder.encode("!\n" + PROMPT);
 
-/**
- * The answer to a name, in its three parts: the hello, the name, and the next prompt; added to
- * `parts` when it is given (a busy server builds answers without a new array each).
- */
-export function helloParts(name: Uint8Array, parts: Uint8Array[] = []): Uint8Array[] {
-  parts.push(HELLO_START, name, HELLO_END);
-  return parts;
+/** The length in bytes of the answer to a name of `nameLength` bytes. */
+export function helloLength(nameLength: number): number {
+  return HELLO_START.length + nameLength + HELLO_END.length;
 }
 
-/** The answer to a name: the hello and the next prompt, in one array. */
+/**
+ * Writes the answer to a name (the hello, the name, and the next prompt) into `target` at
+ * `offset`, which must have room for {@linkcode helloLength} bytes; returns the offset after it.
+ * A busy server writes its answers straight into spare buffers, with no parts to join.
+ */
+export function writeHello(name: Uint8Array, target: Uint8Array, offset: number): number {
+  target.set(HELLO_START, offset);
+  target.set(name, offset + HELLO_START.length);
+  target.set(HELLO_END, offset + HELLO_START.length + name.length);
+  return offset + helloLength(name.length);
+}
+
+/** The answer to a name: the hello and the next prompt, in one new array. */
 export function helloTo(name: Uint8Array): Uint8Array {
-  return concatBytes(helloParts(name));
+  const answer = new Uint8Array(helloLength(name.length));
+  writeHello(name, answer, 0);
+  return answer;
 }
 
 /** True when the message is `exit`. */
@@ -75,17 +83,24 @@ export class LineFramer {
 
   /**
    * Adds received bytes, the first `length` of `chunk` (by default all); returns the complete
-   * messages (without their line endings), or null when a message grew past the limit. Messages
-   * may point into `chunk`: use them before the chunk's buffer is read into again.
+   * messages (without their line endings) added to `messages`, or null when a message grew past
+   * the limit. Messages may point into `chunk`: use them before the chunk's buffer is read into
+   * again.
    */
-  push(chunk: Uint8Array, length: number = chunk.length): Uint8Array[] | null {
-    const messages: Uint8Array[] = [];
+  push(
+    chunk: Uint8Array,
+    length: number = chunk.length,
+    messages: Uint8Array[] = [],
+  ): Uint8Array[] | null {
     let start = 0;
-    for (let lf = chunk.indexOf(0x0a); lf >= 0 && lf < length; lf = chunk.indexOf(0x0a, start)) {
-      const message = withoutCr(this.#joined(chunk.subarray(start, lf)));
+    // A loop rather than indexOf: a server's reads are a few bytes long, in a larger buffer that
+    // indexOf would search to its end.
+    for (let i = 0; i < length; i++) {
+      if (chunk[i] !== 0x0a) continue;
+      const message = withoutCr(this.#joined(chunk.subarray(start, i)));
       if (message.length > this.#maxBytes) return null;
       messages.push(message);
-      start = lf + 1;
+      start = i + 1;
     }
     if (start < length) {
       const rest = chunk.subarray(start, length);

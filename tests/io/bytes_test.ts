@@ -1,4 +1,4 @@
-import { assertEquals, assertNotStrictEquals, assertStrictEquals } from "@std/assert";
+import { assertEquals, assertNotStrictEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { BufferPool, concatBytes } from "../../lib/io/bytes.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -8,19 +8,25 @@ Deno.test("concatBytes() joins arrays in order", () => {
   assertEquals(decode(concatBytes([encode("ab"), new Uint8Array(0), encode("cd")])), "abcd");
 });
 
-Deno.test("BufferPool.join() joins the parts in a buffer of the pool's size", () => {
+Deno.test("BufferPool.take() gives a buffer of the pool's size, or its first bytes", () => {
   const pool = new BufferPool(16, 4);
-  const joined = pool.join([encode("Hello "), encode("Ann"), encode("!")]);
-  assertEquals(decode(joined), "Hello Ann!");
-  assertEquals(joined.buffer.byteLength, 16);
+  assertEquals(pool.take().length, 16);
+  const part = pool.take(5);
+  assertEquals(part.length, 5);
+  assertEquals(part.byteOffset, 0);
+  assertEquals(part.buffer.byteLength, 16);
 });
 
-Deno.test("BufferPool.join() makes a new array for parts longer than its buffers", () => {
+Deno.test("BufferPool.take() refuses more than its buffers hold", () => {
   const pool = new BufferPool(4, 4);
-  const joined = pool.join([encode("abc"), encode("def")]);
-  assertEquals(decode(joined), "abcdef");
-  pool.give(joined); // not of the pool's size: not kept
-  assertEquals(pool.take().length, 4);
+  assertThrows(() => pool.take(5), RangeError);
+});
+
+Deno.test("BufferPool.give() keeps no array of another size", () => {
+  const pool = new BufferPool(4, 4);
+  const other = new Uint8Array(6);
+  pool.give(other);
+  assertNotStrictEquals(pool.take().buffer, other.buffer);
 });
 
 Deno.test("BufferPool reuses a buffer given back, and only after it is given back", () => {
@@ -29,7 +35,7 @@ Deno.test("BufferPool reuses a buffer given back, and only after it is given bac
   const second = pool.take();
   assertNotStrictEquals(first.buffer, second.buffer);
   pool.give(first);
-  assertStrictEquals(pool.join([encode("x")]).buffer, first.buffer);
+  assertStrictEquals(pool.take(1).buffer, first.buffer);
   assertNotStrictEquals(pool.take().buffer, first.buffer);
 });
 

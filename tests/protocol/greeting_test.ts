@@ -3,11 +3,12 @@ import { assertEquals, assertStrictEquals } from "@std/assert";
 import {
   GOODBYE,
   GREETING,
-  helloParts,
+  helloLength,
   helloTo,
   isExit,
   LineFramer,
   MAX_NAME_BYTES,
+  writeHello,
 } from "../../lib/protocol/greeting.ts";
 
 const encoder = new TextEncoder();
@@ -147,12 +148,20 @@ Deno.test("isExit() is false for anything but exactly exit", () => {
   }
 });
 
-Deno.test("helloParts() adds the answer's parts to the array it is given", () => {
-  const parts = [GREETING];
+Deno.test("writeHello() writes the answer at the offset it is given and returns its end", () => {
   const name = bytes("Alice");
-  assertStrictEquals(helloParts(name, parts), parts);
-  assertEquals(concatBytes(parts), concatBytes([GREETING, helloTo(name)]));
-  assertStrictEquals(parts[2], name); // the name is not copied
+  const target = new Uint8Array(GREETING.length + helloLength(name.length) + 3).fill(0x2a);
+  target.set(GREETING);
+  const end = writeHello(name, target, GREETING.length);
+  assertStrictEquals(end, GREETING.length + helloLength(name.length));
+  assertEquals(target.subarray(0, end), concatBytes([GREETING, helloTo(name)]));
+  assertEquals(Array.from(target.subarray(end)), [0x2a, 0x2a, 0x2a]); // nothing past the end
+});
+
+Deno.test("helloLength() is the length of helloTo()'s answer", () => {
+  for (const name of ["", "Bob", "Zoë 🦕", "x".repeat(MAX_NAME_BYTES)]) {
+    assertStrictEquals(helloLength(bytes(name).length), helloTo(bytes(name)).length);
+  }
 });
 
 // --- LineFramer: line endings ---
@@ -182,6 +191,14 @@ Deno.test("LineFramer takes only the first `length` bytes of a buffer that is re
   buffer.set(bytes("Eve"));
   assertEquals(texts(framer.push(buffer, 3)), []);
   assertEquals(decoder.decode(framer.takePartial()), "Eve");
+});
+
+Deno.test("LineFramer push() adds the messages to the list it is given", () => {
+  const framer = new LineFramer();
+  const list = [bytes("earlier")];
+  assertStrictEquals(framer.push(bytes("Bob\nAl"), undefined, list), list);
+  assertEquals(texts(list), ["earlier", "Bob"]);
+  assertStrictEquals(framer.pending, 2);
 });
 
 Deno.test("LineFramer strips a CR before LF when CR and LF come in different pushes", () => {
