@@ -26,19 +26,23 @@ Deno.bench("frame a dialogue's four lines", { group: "dialogue" }, () => {
   }
 });
 
-Deno.bench("frame and answer a dialogue's four lines", { group: "dialogue", baseline: true }, () => {
-  const framer = new LineFramer();
-  for (const read of READS) {
-    buffer.set(read);
-    for (const message of framer.push(buffer, read.length, messages)!) {
-      if (isExit(message)) continue;
-      const answer = answers.take(helloLength(message.length));
-      sink += writeHello(message, answer, 0);
-      answers.give(answer);
+Deno.bench(
+  "frame and answer a dialogue's four lines",
+  { group: "dialogue", baseline: true },
+  () => {
+    const framer = new LineFramer();
+    for (const read of READS) {
+      buffer.set(read);
+      for (const message of framer.push(buffer, read.length, messages)!) {
+        if (isExit(message)) continue;
+        const answer = answers.take(helloLength(message.length));
+        sink += writeHello(message, answer, 0);
+        answers.give(answer);
+      }
+      messages.length = 0;
     }
-    messages.length = 0;
-  }
-});
+  },
+);
 
 Deno.bench("frame, answer and escape a dialogue's names for the log", { group: "dialogue" }, () => {
   const framer = new LineFramer();
