@@ -5,8 +5,8 @@
  * the same run. Bare-name clients (as the seed's client: no line ending) go to tcpkit and Python;
  * line clients (names ending in a newline) go to tcpkit and Node. Every transcript is checked byte
  * for byte. The two servers compared run side by side, and their rounds alternate, so that a
- * machine whose speed drifts favours neither. Prints sessions per second, each server's peak
- * memory, and the ratios.
+ * machine whose speed drifts favours neither. Prints sessions per second, each server's CPU time
+ * per dialogue and peak memory, and the ratios.
  *
  *   deno run --allow-run --allow-net --allow-read --allow-write bench/greet_load.ts [--sessions 5000] [--concurrency 500] [--rounds 5] [--only bare|line]
  */
@@ -99,11 +99,28 @@ async function startServer(kind: "tcpkit" | "python" | "node"): Promise<ServerPr
   return { child, port: Number(text.trim()) };
 }
 
-async function peakMemory(pid: number): Promise<number> {
-  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stdout: "piped" })
+/** A file of /proc/PID (through `cat`: reading /proc directly needs --allow-all). */
+async function readProc(pid: number, file: string): Promise<string> {
+  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/${file}`], stdout: "piped" })
     .output();
-  const status = new TextDecoder().decode(out.stdout);
+  return new TextDecoder().decode(out.stdout);
+}
+
+async function peakMemory(pid: number): Promise<number> {
+  const status = await readProc(pid, "status");
   return Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) * 1024;
+}
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** The CPU time, user and system, that the process (all its threads) has used: in seconds. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readProc(pid, "stat");
+  // After the command's name, in parentheses (it may hold spaces), field 3 is the state; the
+  // user and system times are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** One dialogue; throws unless the transcript is exactly the expected one. */
@@ -156,6 +173,8 @@ interface Row {
   server: string;
   clients: string;
   rates: number[];
+  /** The server's CPU time per counted dialogue, in seconds. */
+  cpu: number;
   failed: number;
   peak: number;
 }
@@ -163,7 +182,9 @@ interface Row {
 /**
  * Measures two servers with the same clients: both run at once, each has a warm-up round, and
  * then their counted rounds alternate (the first to go changes each round), so that a machine
- * whose speed drifts favours neither.
+ * whose speed drifts favours neither. Each server's CPU time is counted over its own rounds: the
+ * rate depends on the machine's two cores, which the load generator shares; the CPU time per
+ * dialogue is the server's own cost.
  */
 async function measurePair(
   kinds: readonly ["tcpkit", "python" | "node"],
@@ -174,12 +195,15 @@ async function measurePair(
     for (const kind of kinds) servers.push(await startServer(kind));
     const rates: number[][] = servers.map(() => []);
     const failed = servers.map(() => 0);
+    const cpu = servers.map(() => 0);
     // A warm-up round, not counted, for every server alike (JIT compilation, heap growth).
     for (const server of servers) await load(server.port, lines);
     for (let round = 0; round < ROUNDS; round++) {
       for (let turn = 0; turn < servers.length; turn++) {
         const i = (round + turn) % servers.length;
+        const before = await cpuSeconds(servers[i].child.pid);
         const result = await load(servers[i].port, lines);
+        cpu[i] += await cpuSeconds(servers[i].child.pid) - before;
         rates[i].push(SESSIONS / result.seconds);
         failed[i] += result.failed;
       }
@@ -188,6 +212,7 @@ async function measurePair(
       server: kinds[i],
       clients: lines ? "line" : "bare",
       rates: rates[i],
+      cpu: cpu[i] / (ROUNDS * SESSIONS),
       failed: failed[i],
       peak: await peakMemory(server.child.pid),
     })));
@@ -217,16 +242,20 @@ for (const [kinds, lines] of PAIRS) {
         `${row.rates.map((r) => r.toFixed(0)).join(", ")} sessions/s (median ${
           median(row.rates).toFixed(0)
         }), ` +
-        `${row.failed} failed, peak RSS ${(row.peak / 1048576).toFixed(1)} MiB`,
+        `CPU ${(row.cpu * 1e6).toFixed(0)} µs a dialogue, ${row.failed} failed, ` +
+        `peak RSS ${(row.peak / 1048576).toFixed(1)} MiB`,
     );
   }
 }
-const rate = (server: string, clients: string) =>
-  median(rows.find((r) => r.server === server && r.clients === clients)?.rates ?? [NaN]);
-console.log(
-  `tcpkit/python (bare names): ${(rate("tcpkit", "bare") / rate("python", "bare")).toFixed(2)}x`,
-);
-console.log(
-  `tcpkit/node (line names):   ${(rate("tcpkit", "line") / rate("node", "line")).toFixed(2)}x`,
-);
+const row = (server: string, clients: string) =>
+  rows.find((r) => r.server === server && r.clients === clients);
+const rate = (server: string, clients: string) => median(row(server, clients)?.rates ?? [NaN]);
+const cpu = (server: string, clients: string) => row(server, clients)?.cpu ?? NaN;
+const compare = (label: string, other: string, clients: string) =>
+  console.log(
+    `${label}: rate ${(rate("tcpkit", clients) / rate(other, clients)).toFixed(2)}x, ` +
+      `CPU per dialogue ${(cpu("tcpkit", clients) / cpu(other, clients)).toFixed(2)}x`,
+  );
+compare("tcpkit/python (bare names)", "python", "bare");
+compare("tcpkit/node (line names)  ", "node", "line");
 if (rows.some((r) => r.failed > 0)) Deno.exit(1);
