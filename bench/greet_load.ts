@@ -251,11 +251,13 @@ const row = (server: string, clients: string) =>
   rows.find((r) => r.server === server && r.clients === clients);
 const rate = (server: string, clients: string) => median(row(server, clients)?.rates ?? [NaN]);
 const cpu = (server: string, clients: string) => row(server, clients)?.cpu ?? NaN;
-const compare = (label: string, other: string, clients: string) =>
+function compare(label: string, other: string, clients: string): void {
+  if (!row(other, clients)) return; // a pair left out with --only
   console.log(
     `${label}: rate ${(rate("tcpkit", clients) / rate(other, clients)).toFixed(2)}x, ` +
       `CPU per dialogue ${(cpu("tcpkit", clients) / cpu(other, clients)).toFixed(2)}x`,
   );
+}
 compare("tcpkit/python (bare names)", "python", "bare");
 compare("tcpkit/node (line names)  ", "node", "line");
 if (rows.some((r) => r.failed > 0)) Deno.exit(1);
