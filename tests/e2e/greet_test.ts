@@ -95,6 +95,18 @@ Deno.test("serve --greet takes several lines in one segment as several names (pr
   assertEquals(out.stdout, dialogue("a", "b"));
 });
 
+Deno.test("serve --greet answers a pasted block whose answers outgrow its 2 KiB answer buffers", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--greet"]);
+  // Read 256 bytes at a time, 300 empty lines ask again 300 times (25 bytes each), and 150 short
+  // names get 150 hellos (about 45 bytes each): each read's answer is longer than 2 KiB.
+  const names = Array.from({ length: 150 }, (_, i) => `n${i}`);
+  const text = await rawDialogue(server.port, ["\n".repeat(300) + names.join("\n") + "\nexit\n"]);
+  const prompts = "Server: What's your name?".repeat(300);
+  const expected = dialogue(...names);
+  const afterGreeting = "Server: Welcome!\nServer: What's your name?".length;
+  assertEquals(text, expected.slice(0, afterGreeting) + prompts + expected.slice(afterGreeting));
+});
+
 Deno.test("serve --greet logs a client with no names, and counts the names past the eighth", async () => {
   await using server = await Server.start(["127.0.0.1:0", "--greet", "-k"]);
   assertEquals(await rawDialogue(server.port, ["exit\n"]), dialogue());
