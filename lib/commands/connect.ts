@@ -12,7 +12,7 @@ import {
 import { idleTimeoutError, idleTimer } from "../io/idle.ts";
 import { pump, PumpError } from "../io/pump.ts";
 import { within } from "../io/timers.ts";
-import { formatAddress, formatNetAddr } from "../net/address.ts";
+import { formatNetAddr } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
 import { isPeerGone, netError } from "../net/errors.ts";
@@ -42,11 +42,7 @@ export const QUIET_AFTER_SERVER_CLOSE_MS = 300;
  * @throws {TcpkitError} refused, reset, unresolved, timed out, stdout closed
  */
 export async function connect(command: ConnectCommand, io: ConnectIO): Promise<number> {
-  const peer = formatAddress(command.target.hostname, command.target.port);
-  const dialStarted = performance.now();
-  const conn = await dial(command.target, { timeoutMs: command.timeoutMs });
-  const connectMs = performance.now() - dialStarted;
-  conn.setNoDelay(true);
+  const { conn, peer, connectMs } = await dial(command.target, { timeoutMs: command.timeoutMs });
   const remote = formatNetAddr(conn.remoteAddr);
   io.reporter.event(
     "connected",

@@ -5,7 +5,6 @@ import { ExitCode, TcpkitError } from "../errors.ts";
 import { type ChunkSink, writeAll } from "../io/chunks.ts";
 import { escapeBytes, escapeText } from "../io/escape.ts";
 import { within } from "../io/timers.ts";
-import { formatAddress } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
 import { netError } from "../net/errors.ts";
@@ -35,11 +34,7 @@ const encoder = new TextEncoder();
  * @throws {TcpkitError} connect failures, a dialogue broken off (1), no answer in time (4)
  */
 export async function greet(command: GreetCommand, io: GreetIO): Promise<number> {
-  const peer = formatAddress(command.target.hostname, command.target.port);
-  const started = performance.now();
-  const conn = await dial(command.target, { timeoutMs: command.timeoutMs });
-  const connectMs = performance.now() - started;
-  conn.setNoDelay(true);
+  const { conn, peer, connectMs } = await dial(command.target, { timeoutMs: command.timeoutMs });
   io.reporter.event(
     "connected",
     { peer, connect_ms: round(connectMs) },

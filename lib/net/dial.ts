@@ -10,18 +10,32 @@ export interface DialOptions {
   timeoutMs?: number;
 }
 
+/** A connection made by {@linkcode dial}. */
+export interface Dialed {
+  /** The connection, with Nagle's algorithm off: a person's lines go out as they are typed. */
+  conn: Deno.TcpConn;
+  /** The target as the user gave it, `HOST:PORT`, for messages. */
+  peer: string;
+  /** How long the connect took, in milliseconds. */
+  connectMs: number;
+}
+
 /**
  * Connects to `target`.
  *
  * @throws {TcpkitError} refused, unreachable (1), unresolved name (3), timeout (4)
  */
-export async function dial(target: HostPort, options: DialOptions = {}): Promise<Deno.TcpConn> {
+export async function dial(target: HostPort, options: DialOptions = {}): Promise<Dialed> {
   const signal = options.timeoutMs === undefined
     ? undefined
     : AbortSignal.timeout(options.timeoutMs);
-  const where = formatAddress(target.hostname, target.port);
+  const peer = formatAddress(target.hostname, target.port);
+  const started = performance.now();
   try {
-    return await Deno.connect({ hostname: target.hostname, port: target.port, signal });
+    const conn = await Deno.connect({ hostname: target.hostname, port: target.port, signal });
+    const connectMs = performance.now() - started;
+    conn.setNoDelay(true);
+    return { conn, peer, connectMs };
   } catch (e) {
     if (isResolveError(e)) {
       throw new TcpkitError(
@@ -32,11 +46,11 @@ export async function dial(target: HostPort, options: DialOptions = {}): Promise
     }
     if (signal?.aborted && options.timeoutMs !== undefined) {
       throw new TcpkitError(
-        `cannot connect to ${where}: timed out after ${formatDuration(options.timeoutMs)}`,
+        `cannot connect to ${peer}: timed out after ${formatDuration(options.timeoutMs)}`,
         ExitCode.timeout,
         { cause: e },
       );
     }
-    throw netError(e, `cannot connect to ${where}`);
+    throw netError(e, `cannot connect to ${peer}`);
   }
 }
