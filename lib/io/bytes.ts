@@ -1,10 +1,4 @@
-/** Byte-array helpers, typed wrappers over @std/bytes. */
-import { concat } from "@std/bytes";
-
-/** The byte arrays joined into one new array. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  return concat([...parts]) as Uint8Array<ArrayBuffer>;
-}
+/** Spare byte buffers, for short-lived writes on a busy server. */
 
 /**
  * Spare buffers of one size, for short-lived writes: a buffer outside V8's heap costs more to

@@ -44,13 +44,6 @@ export function writeHello(name: Uint8Array, target: Uint8Array, offset: number)
   return offset + helloLength(name.length);
 }
 
-/** The answer to a name: the hello and the next prompt, in one new array. */
-export function helloTo(name: Uint8Array): Uint8Array {
-  const answer = new Uint8Array(helloLength(name.length));
-  writeHello(name, answer, 0);
-  return answer;
-}
-
 /** True when the message is `exit`. */
 export function isExit(message: Uint8Array): boolean {
   return message.length === 4 && message[0] === 0x65 && message[1] === 0x78 &&

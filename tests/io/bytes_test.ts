@@ -1,12 +1,5 @@
 import { assertEquals, assertNotStrictEquals, assertStrictEquals, assertThrows } from "@std/assert";
-import { BufferPool, concatBytes } from "../../lib/io/bytes.ts";
-
-const encode = (text: string) => new TextEncoder().encode(text);
-const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-Deno.test("concatBytes() joins arrays in order", () => {
-  assertEquals(decode(concatBytes([encode("ab"), new Uint8Array(0), encode("cd")])), "abcd");
-});
+import { BufferPool } from "../../lib/io/bytes.ts";
 
 Deno.test("BufferPool.take() gives a buffer of the pool's size, or its first bytes", () => {
   const pool = new BufferPool(16, 4);

@@ -1,5 +1,5 @@
 import { turns, until } from "../_async.ts";
-import { concatBytes } from "../../lib/io/bytes.ts";
+import { concatBytes } from "../_bytes.ts";
 import {
   assert,
   assertEquals,

@@ -1,4 +1,4 @@
-import { concatBytes } from "../../lib/io/bytes.ts";
+import { concatBytes } from "../_bytes.ts";
 import { assertEquals, assertStrictEquals } from "@std/assert";
 import { BANNER_QUIET, identifyProtocol, quietSpellFor } from "../../lib/protocol/banner.ts";
 

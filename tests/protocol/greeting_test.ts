@@ -1,10 +1,9 @@
-import { concatBytes } from "../../lib/io/bytes.ts";
+import { concatBytes } from "../_bytes.ts";
 import { assertEquals, assertStrictEquals } from "@std/assert";
 import {
   GOODBYE,
   GREETING,
   helloLength,
-  helloTo,
   isExit,
   LineFramer,
   MAX_NAME_BYTES,
@@ -27,6 +26,13 @@ function texts(messages: Uint8Array[] | null): string[] | null {
 /** `length` bytes of the letter `a`. */
 function letters(length: number): Uint8Array {
   return new Uint8Array(length).fill(0x61);
+}
+
+/** The answer to a name, as the server writes it: in an array of its own. */
+function helloTo(name: Uint8Array): Uint8Array {
+  const answer = new Uint8Array(helloLength(name.length));
+  writeHello(name, answer, 0);
+  return answer;
 }
 
 /** The concatenation of the given byte arrays. */
