@@ -241,8 +241,15 @@ Deno.test("serve -v --reply says how much each client sent", async () => {
 Deno.test("serve with stdin at a terminal ends the connection when the client closes", async () => {
   const port = freePort();
   // `script` gives tcpkit a terminal for stdin; our pipe into script stays open and silent.
+  // `--foreground` keeps tcpkit in the terminal's foreground process group, whichever shell
+  // script starts: in a background group its read of the terminal would stop it (SIGTTIN).
   await using server = new Running(
-    ["script", "-qfec", `timeout 10 ${TCPKIT_SH} serve 127.0.0.1:${port}`, "/dev/null"],
+    [
+      "script",
+      "-qfec",
+      `timeout --foreground 10 ${TCPKIT_SH} serve 127.0.0.1:${port}`,
+      "/dev/null",
+    ],
     { stdin: true },
   );
   await waitForListener(port);
