@@ -3,12 +3,12 @@
  * Load on the greeting dialogue: SESSIONS dialogues of three names, CONCURRENCY at a time, against
  * tcpkit serve --greet, the seed's threaded Python server, and a minimal Node.js net server, in
  * the same run. Bare-name clients (as the seed's client: no line ending) go to tcpkit and Python;
- * line clients (names ending in a newline) go to tcpkit and Node. Every transcript is checked byte
- * for byte. The two servers compared run side by side, and their rounds alternate, so that a
+ * line clients (names ending in a newline) go to tcpkit and Node, and to a minimal Deno server
+ * and Node: the runtime's own floor for the dialogue. Every transcript is checked byte for byte. The two servers compared run side by side, and their rounds alternate, so that a
  * machine whose speed drifts favours neither. Prints sessions per second, each server's CPU time
  * per dialogue and peak memory, and the ratios.
  *
- *   deno run --allow-run --allow-net --allow-read --allow-write bench/greet_load.ts [--sessions 5000] [--concurrency 500] [--rounds 5] [--only bare|line]
+ *   deno run --allow-run --allow-net --allow-read --allow-write bench/greet_load.ts [--sessions 5000] [--concurrency 500] [--rounds 5] [--only bare|line|floor]
  */
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "../deno.json" with { type: "json" };
@@ -48,12 +48,53 @@ const server = net.createServer((socket) => {
 server.listen(0, "127.0.0.1", () => console.log(server.address().port));
 `;
 
+/**
+ * The same dialogue as the Node.js server, in as little Deno as it takes: no log, no records, no
+ * limits. What it reaches is what the runtime allows any Deno server of this dialogue.
+ */
+const DENO_LINES = `
+const encoder = new TextEncoder();
+const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+console.log(listener.addr.port);
+const bye = encoder.encode("Server: Good bye!\\n");
+async function session(conn) {
+  const buffer = new Uint8Array(256);
+  const decoder = new TextDecoder("latin1");
+  let pending = "";
+  try {
+    await conn.write(encoder.encode("Server: Welcome!\\nServer: What's your name?"));
+    for (let n; (n = await conn.read(buffer)) !== null;) {
+      pending += decoder.decode(buffer.subarray(0, n));
+      let lf;
+      while ((lf = pending.indexOf("\\n")) >= 0) {
+        const name = pending.slice(0, lf).replace(/\\r$/, "");
+        pending = pending.slice(lf + 1);
+        if (name === "exit") {
+          await conn.write(bye);
+          await conn.closeWrite();
+          while (await conn.read(buffer) !== null);
+          return;
+        }
+        await conn.write(encoder.encode("Server: Hello " + name + "!\\nServer: What's your name?"));
+      }
+    }
+  } catch {
+    // a client gone: nothing to do
+  } finally {
+    conn.close();
+  }
+}
+for await (const conn of listener) session(conn);
+`;
+
+type Kind = "tcpkit" | "python" | "node" | "deno";
+
 interface ServerProcess {
   child: Deno.ChildProcess;
   port: number;
 }
 
-async function startServer(kind: "tcpkit" | "python" | "node"): Promise<ServerProcess> {
+async function startServer(kind: Kind): Promise<ServerProcess> {
   if (kind === "tcpkit") {
     // tcpkit logs every session on stderr. Here it goes to a file, as a server's log would in
     // use: a pipe into this busy process could fill and make tcpkit wait. `exec` keeps the pid.
@@ -81,8 +122,18 @@ async function startServer(kind: "tcpkit" | "python" | "node"): Promise<ServerPr
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
-  const child = new Deno.Command(kind === "python" ? "python3" : "node", {
-    args: kind === "python" ? ["-c", PYTHON_SEED] : ["-e", NODE_LINES],
+  let command = kind === "python" ? "python3" : "node";
+  let args = kind === "python" ? ["-c", PYTHON_SEED] : ["-e", NODE_LINES];
+  let file: string | undefined;
+  if (kind === "deno") {
+    // Run as tcpkit is (deno run, the tcpkit task's flags), from a file of its own.
+    file = await Deno.makeTempFile({ prefix: "tcpkit-greet-load-", suffix: ".js" });
+    await Deno.writeTextFile(file, DENO_LINES);
+    command = Deno.execPath();
+    args = ["run", "--quiet", ...RUN_FLAGS, file];
+  }
+  const child = new Deno.Command(command, {
+    args,
     stdout: "piped",
     stderr: "null",
     stdin: "null",
@@ -90,12 +141,16 @@ async function startServer(kind: "tcpkit" | "python" | "node"): Promise<ServerPr
   // The port is the first line on stdout.
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  while (!/^\d+\n/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${kind} server ended before saying its port`);
-    text += value;
+  try {
+    while (!/^\d+\n/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`${kind} server ended before saying its port`);
+      text += value;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+    if (file) await Deno.remove(file); // loaded by now, or never to be
   }
-  reader.cancel().catch(() => {});
   return { child, port: Number(text.trim()) };
 }
 
@@ -187,7 +242,7 @@ interface Row {
  * dialogue is the server's own cost.
  */
 async function measurePair(
-  kinds: readonly ["tcpkit", "python" | "node"],
+  kinds: readonly [Kind, Kind],
   lines: boolean,
 ): Promise<Row[]> {
   const servers: ServerProcess[] = [];
@@ -226,17 +281,27 @@ async function measurePair(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** The comparisons, each of two servers with the same clients; `--only` picks one. */
+const PAIRS = [
+  { group: "bare", kinds: ["tcpkit", "python"], lines: false },
+  { group: "line", kinds: ["tcpkit", "node"], lines: true },
+  // The runtime's floor: the least a Deno server of this dialogue can do, beside the same Node.
+  { group: "floor", kinds: ["deno", "node"], lines: true },
+] as const;
+if (args.only && !PAIRS.some((pair) => pair.group === args.only)) {
+  console.error(`--only: bare, line or floor, not ${JSON.stringify(args.only)}`);
+  Deno.exit(2);
+}
 console.log(
   `greeting load: ${SESSIONS} dialogues of ${NAMES.length} names, ${CONCURRENCY} at a time, ` +
     `${ROUNDS} rounds per server after one warm-up round; the two servers compared run at once, ` +
     `their rounds alternating (the server's peak RSS covers all)`,
 );
 const rows: Row[] = [];
-const PAIRS = [[["tcpkit", "python"], false], [["tcpkit", "node"], true]] as const;
-for (const [kinds, lines] of PAIRS) {
-  if (args.only && args.only !== (lines ? "line" : "bare")) continue;
-  for (const row of await measurePair(kinds, lines)) {
-    rows.push(row);
+for (const { group, kinds, lines } of PAIRS) {
+  if (args.only && args.only !== group) continue;
+  const pair = await measurePair(kinds, lines);
+  for (const row of pair) {
     console.log(
       `${row.server.padEnd(7)} ${row.clients.padEnd(5)} clients: ` +
         `${row.rates.map((r) => r.toFixed(0)).join(", ")} sessions/s (median ${
@@ -246,18 +311,12 @@ for (const [kinds, lines] of PAIRS) {
         `peak RSS ${(row.peak / 1048576).toFixed(1)} MiB`,
     );
   }
-}
-const row = (server: string, clients: string) =>
-  rows.find((r) => r.server === server && r.clients === clients);
-const rate = (server: string, clients: string) => median(row(server, clients)?.rates ?? [NaN]);
-const cpu = (server: string, clients: string) => row(server, clients)?.cpu ?? NaN;
-function compare(label: string, other: string, clients: string): void {
-  if (!row(other, clients)) return; // a pair left out with --only
+  const [a, b] = pair;
   console.log(
-    `${label}: rate ${(rate("tcpkit", clients) / rate(other, clients)).toFixed(2)}x, ` +
-      `CPU per dialogue ${(cpu("tcpkit", clients) / cpu(other, clients)).toFixed(2)}x`,
+    `${`${a.server}/${b.server} (${lines ? "line" : "bare"} names)`.padEnd(26)}: ` +
+      `rate ${(median(a.rates) / median(b.rates)).toFixed(2)}x, ` +
+      `CPU per dialogue ${(a.cpu / b.cpu).toFixed(2)}x`,
   );
+  rows.push(...pair);
 }
-compare("tcpkit/python (bare names)", "python", "bare");
-compare("tcpkit/node (line names)  ", "node", "line");
 if (rows.some((r) => r.failed > 0)) Deno.exit(1);
