@@ -3,7 +3,7 @@ import { BufferPool } from "../io/bytes.ts";
 import { writeAll } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
 import { within } from "../io/timers.ts";
-import { closeQuietly } from "../net/close.ts";
+import { cancelClose, closeAfterDrain } from "../net/close.ts";
 import {
   GOODBYE,
   GREETING,
@@ -32,8 +32,8 @@ export interface GreetTraffic {
   readonly conn: Deno.Conn;
   sent: number;
   received: number;
-  /** Told of every receipt (the idle timer). */
-  readonly idle?: { touch(): void };
+  /** Told of every receipt (the idle timer); stopped once the last word is written. */
+  readonly idle?: { touch(): void; stop(): void };
 }
 
 /** What a failed dialogue failed with. */
@@ -49,8 +49,6 @@ export interface GreetServer<T extends GreetTraffic> {
   ended(session: T, outcome: GreetOutcome, failure?: GreetFailure): void;
 }
 
-/** After the last word, how long to read what the client still sends before closing. */
-const DRAIN_MS = 2000;
 /** The names a session's log line shows; the rest are counted. */
 const SHOWN_NAMES = 8;
 /**
@@ -138,15 +136,16 @@ class Dialogue<T extends GreetTraffic> {
       // After the last word: half-close, and read until the client closes (bounded by the
       // drain sweep), so that the close does not reset the connection while the last word is
       // in flight. (Here rather than in a method of its own: one async function per dialogue.)
+      // The dialogue is complete: the drain's own bound replaces the idle timeout.
+      this.#session.idle?.stop();
       await conn.closeWrite();
-      draining.set(conn, performance.now() + DRAIN_MS);
-      ensureDrainSweep();
+      closeAfterDrain(conn);
       try {
         while (this.#took(await this.#read()) !== null) { /* discard */ }
       } catch {
         // reset, or closed by the sweep: the dialogue is over either way
       } finally {
-        draining.delete(conn);
+        cancelClose(conn);
       }
     } catch (error) {
       failure = { error };
@@ -242,26 +241,4 @@ class Dialogue<T extends GreetTraffic> {
     this.#session.sent += bytes.length - written;
     if (pooled) answers.give(bytes);
   }
-}
-
-/**
- * Connections that have said their last word and wait for the client to close, with their
- * deadlines. One sweep closes the overdue ones, instead of a timer per session.
- */
-const draining = new Map<Deno.Conn, number>();
-let sweep: ReturnType<typeof setInterval> | undefined;
-
-function ensureDrainSweep(): void {
-  sweep ??= setInterval(() => {
-    const now = performance.now();
-    for (const [conn, deadline] of draining) {
-      if (now < deadline) continue;
-      draining.delete(conn);
-      closeQuietly(conn); // the pending read then ends
-    }
-    if (draining.size === 0) {
-      clearInterval(sweep);
-      sweep = undefined;
-    }
-  }, DRAIN_MS / 4);
 }

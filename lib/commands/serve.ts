@@ -17,7 +17,7 @@ import { pump, PumpError } from "../io/pump.ts";
 import { serialSink } from "../io/serial.ts";
 import { delay, within } from "../io/timers.ts";
 import { formatNetAddr } from "../net/address.ts";
-import { closeQuietly } from "../net/close.ts";
+import { cancelClose, closeAfterDrain, closeQuietly } from "../net/close.ts";
 import { isClosedLocally, isPeerGone, netError, reasonOf } from "../net/errors.ts";
 import { listen } from "../net/listen.ts";
 import { type EventFields, formatBytes, type Reporter, Traffic } from "../report.ts";
@@ -48,8 +48,6 @@ export interface ServeIO {
 
 const encoder = new TextEncoder();
 
-/** After answering with `--reply`, how long to read what the client still sends before closing. */
-export const REPLY_DRAIN_MS = 2000;
 /** How long shutdown waits for connections to finish closing before it summarises. */
 const SHUTDOWN_GRACE_MS = 1000;
 /** The longest pause between accept attempts when descriptors run out. */
@@ -469,14 +467,18 @@ async function replyOnce(
   const answer = context.reply!;
   await writeAll(conn, answer);
   session.sent += answer.length;
-  await conn.closeWrite();
   // Read what the client still sends until it closes, so that closing does not reset the
-  // connection and destroy the answer in flight; bounded, for clients that never close.
-  await within(
-    pump(source, discardSink, { end: false, onChunk: received }).catch(() => {}),
-    REPLY_DRAIN_MS,
-    undefined,
-  );
+  // connection and destroy the answer in flight; bounded by the drain, not the idle timeout.
+  session.idle?.stop();
+  await conn.closeWrite();
+  closeAfterDrain(conn);
+  try {
+    await pump(source, discardSink, { end: false, onChunk: received });
+  } catch {
+    // reset, or closed at the drain's end: the answer was given either way
+  } finally {
+    cancelClose(conn);
+  }
 }
 
 /** A failed write to stdout: fatal for the whole server, unlike one client's failure. */

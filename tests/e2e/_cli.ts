@@ -240,6 +240,26 @@ export class Server extends Running {
   }
 }
 
+/**
+ * A client (python3) that sends `data` in one write, reads until the server's half-close, prints
+ * what it read, and only then, `holdMs` later, closes its side.
+ */
+export function lingeringClient(port: number, data: string, holdMs: number): Promise<Output> {
+  return run(["python3", "-c", LINGERING_CLIENT, String(port), data, String(holdMs / 1000)]);
+}
+
+const LINGERING_CLIENT = `import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.argv[2].encode())
+while True:
+    got = s.recv(65536)
+    if not got:
+        break
+    sys.stdout.buffer.write(got)
+sys.stdout.flush()
+time.sleep(float(sys.argv[3]))
+s.close()`;
+
 /** Peak and current resident memory of a process, in bytes (Linux). */
 export async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
   const status = await readProcFile(`/proc/${pid}/status`);

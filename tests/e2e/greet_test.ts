@@ -1,6 +1,6 @@
 /** The greeting dialogue end to end: tcpkit against the seed's client and server, and raw sockets. */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { run, Running, Server, TCPKIT, tcpkit, TCPKIT_SH } from "./_cli.ts";
+import { lingeringClient, run, Running, Server, TCPKIT, tcpkit, TCPKIT_SH } from "./_cli.ts";
 import { seedClientScript, seedServerScript } from "./_seed.ts";
 
 const encoder = new TextEncoder();
@@ -179,6 +179,16 @@ Deno.test("serve --greet --idle-timeout closes a client that says nothing", asyn
     /idle timeout: no data either way for 300 ms; closed 127\.0\.0\.1:\d+/,
   );
   assertEquals(await rawDialogue(server.port, ["ok\nexit\n"]), dialogue("ok"));
+});
+
+Deno.test("serve --greet --idle-timeout does not cut off a finished dialogue while the client closes", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--greet", "--idle-timeout", "300ms"]);
+  // The client holds the connection well past the idle timeout after "Good bye!".
+  const client = await lingeringClient(server.port, "Bob\nexit\n", 1000);
+  assertEquals(client.stdout, dialogue("Bob"));
+  const out = await server.result();
+  assertEquals(out.code, 0, out.stderr);
+  assertMatch(out.stderr, /names "Bob"; said exit after /);
 });
 
 Deno.test("serve --greet serves others while one client never reads its answers", async () => {

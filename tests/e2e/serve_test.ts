@@ -3,6 +3,7 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import {
   bash,
   freePort,
+  lingeringClient,
   run,
   Running,
   Server,
@@ -227,6 +228,21 @@ Deno.test("serve --json reports each --reply client's data, and the totals when 
   assertMatch(data.peer, /^127\.0\.0\.1:\d+$/);
   const stopped = events.at(-1);
   assertEquals(stopped, { event: "stopped", connections: 1, bytes_sent: 2, bytes_received: 5 });
+});
+
+Deno.test("serve --reply --idle-timeout does not cut off an answered client while it closes", async () => {
+  await using server = await Server.start([
+    "127.0.0.1:0",
+    "--reply",
+    "ok",
+    "--idle-timeout",
+    "300ms",
+  ]);
+  const client = await lingeringClient(server.port, "hi", 1000);
+  assertEquals(client.stdout, "ok");
+  const out = await server.result();
+  assertEquals(out.code, 0, out.stderr);
+  assertMatch(out.stdout, /^127\.0\.0\.1:\d+: hi\n$/);
 });
 
 Deno.test("serve -v --reply says how much each client sent", async () => {
