@@ -48,6 +48,8 @@ export interface ServeIO {
 
 const encoder = new TextEncoder();
 
+/** `--reply`'s first read: the client's first data, up to this much, is shown. */
+const REPLY_FIRST_READ = 64 * 1024;
 /** How long shutdown waits for connections to finish closing before it summarises. */
 const SHUTDOWN_GRACE_MS = 1000;
 /** The longest pause between accept attempts when descriptors run out. */
@@ -449,7 +451,7 @@ async function replyOnce(
   received: (n: number) => void,
 ): Promise<void> {
   const { conn } = session;
-  const source = readerSource(conn);
+  const source = readerSource(conn, { initialSize: REPLY_FIRST_READ });
   const first = await source.next();
   if (first === null) return;
   received(first.length);

@@ -230,6 +230,15 @@ Deno.test("serve --json reports each --reply client's data, and the totals when 
   assertEquals(stopped, { event: "stopped", connections: 1, bytes_sent: 2, bytes_received: 5 });
 });
 
+Deno.test("serve --reply shows a first message of several KiB whole", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--reply", "ok"]);
+  const client = await lingeringClient(server.port, "x".repeat(3000), 0);
+  assertEquals(client.stdout, "ok");
+  const out = await server.result();
+  assertEquals(out.code, 0);
+  assertMatch(out.stdout, /^127\.0\.0\.1:\d+: x{3000}\n$/);
+});
+
 Deno.test("serve --reply --idle-timeout does not cut off an answered client while it closes", async () => {
   await using server = await Server.start([
     "127.0.0.1:0",
