@@ -43,6 +43,12 @@ Deno.test("check counts an unresolvable host as a target not open (exit 1, not 3
   assertMatch(out.stdout, /^no-such-host\.invalid:80 +unresolved$/m);
 });
 
+Deno.test("check counts a host that only looks like an address (999.1.1.1) as unresolved", async () => {
+  const out = await tcpkit(["check", "999.1.1.1:80"]);
+  assertEquals(out.code, 1);
+  assertMatch(out.stdout, /^999\.1\.1\.1:80 +unresolved$/m);
+});
+
 Deno.test("check of a range shows the open ports and counts the rest", async () => {
   using p = ports(1);
   const first = p.open[0] - 5;
