@@ -18,7 +18,7 @@ export interface CheckIO {
 }
 
 /** A state of a port: a probe's, or `unresolved` when the host name did not resolve. */
-export type PortState = ProbeState | "unresolved";
+type PortState = ProbeState | "unresolved";
 
 /**
  * What the probes of one port found, as running totals: `--count` may repeat a probe a million

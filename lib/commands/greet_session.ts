@@ -10,7 +10,7 @@ import {
   helloLength,
   isExit,
   LineFramer,
-  PROMPT,
+  PROMPT_BYTES,
   TOO_LONG,
   writeHello,
 } from "../protocol/greeting.ts";
@@ -56,7 +56,6 @@ const SHOWN_NAMES = 8;
  * is over gives its buffer back for the next one.
  */
 const readBuffers = new BufferPool(256, 1024);
-const PROMPT_BYTES = new TextEncoder().encode(PROMPT);
 /**
  * Buffers for answers, shared by all dialogues: an answer's buffer is free again once written.
  * 2 KiB holds the answer to a name of the longest length.

@@ -7,14 +7,14 @@
  */
 
 /** Connects in flight per isolate (main thread or Worker). */
-export const MAX_IN_FLIGHT_PER_ISOLATE = 100;
+const MAX_IN_FLIGHT_PER_ISOLATE = 100;
 /** The most Workers one scan starts. */
-export const MAX_WORKERS = 16;
+const MAX_WORKERS = 16;
 /** The most connects in flight one scan can have. */
 export const MAX_CONCURRENCY = MAX_WORKERS * MAX_IN_FLIGHT_PER_ISOLATE;
 
 /** What a probe found. `error` is anything else the system said. */
-export const PROBE_STATES = ["open", "closed", "timeout", "unreachable", "error"] as const;
+const PROBE_STATES = ["open", "closed", "timeout", "unreachable", "error"] as const;
 /** One of {@linkcode PROBE_STATES}. */
 export type ProbeState = typeof PROBE_STATES[number];
 

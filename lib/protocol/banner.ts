@@ -1,4 +1,5 @@
 /** Reading a server's greeting (banner): when it is complete, and which protocol it names. */
+import { WELCOME } from "./greeting.ts";
 
 /** A protocol recognised from a greeting, or null. */
 export type Protocol =
@@ -46,7 +47,7 @@ export function identifyProtocol(greeting: Uint8Array): Protocol {
   if (/^20[01] .*(NNTP|news)/i.test(text)) return "nntp";
   if (/^:\S+ NOTICE /.test(text) || /^NOTICE AUTH /.test(text)) return "irc";
   if (/^@RSYNCD: \d/.test(text)) return "rsync";
-  if (text.startsWith("Server: Welcome!\n")) return "tcpkit-greet";
+  if (text.startsWith(WELCOME)) return "tcpkit-greet";
   return null;
 }
 

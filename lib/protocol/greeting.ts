@@ -17,6 +17,8 @@ export const MAX_NAME_BYTES = 1024;
 
 /** What the server says to a new client: the welcome and the first prompt, in one write. */
 export const GREETING: Uint8Array = encoder.encode(WELCOME + PROMPT);
+/** The prompt alone: the answer to an empty line. */
+export const PROMPT_BYTES: Uint8Array = encoder.encode(PROMPT);
 /** What the server says to `exit`. */
 export const GOODBYE: Uint8Array = encoder.encode(FAREWELL);
 /** What the server says to a client whose name is too long, before closing. */
