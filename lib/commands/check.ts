@@ -25,7 +25,7 @@ type PortState = ProbeState | "unresolved";
  * times, over thousands of ports.
  */
 interface PortResult {
-  target: number;
+  target: Target;
   port: number;
   /** How many probes found each state, in the order the states first came. */
   states: Map<PortState, number>;
@@ -38,7 +38,7 @@ interface PortResult {
   sum: number;
 }
 
-function newResult(target: number, port: number): PortResult {
+function newResult(target: Target, port: number): PortResult {
   return { target, port, states: new Map(), probes: 0, answers: 0, min: Infinity, max: 0, sum: 0 };
 }
 
@@ -98,26 +98,21 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
     await Promise.all(names.map(async (name) => [name, await resolveHost(name)] as const)),
   );
   const addresses = [...new Set([...resolved.values()].filter((a): a is string => a !== null))];
-  const results: PortResult[] = [];
-  const byTarget: PortResult[][] = [];
   const unresolved: PortResult[] = [];
   const jobs: ProbeJob[] = [];
   const jobResults: PortResult[] = [];
-  targets.forEach((target, t) => {
+  const byTarget = targets.map((target) => {
     const address = resolved.get(target.hostname) ?? null;
     const index = address === null ? -1 : addresses.indexOf(address);
-    const mine: PortResult[] = [];
-    for (const port of target.ports) {
-      const result = newResult(t, port);
-      mine.push(result);
+    return target.ports.map((port) => {
+      const result = newResult(target, port);
       if (index < 0) unresolved.push(result);
       else {
         jobs.push({ address: index, port });
         jobResults.push(result);
       }
-    }
-    byTarget.push(mine);
-    results.push(...mine);
+      return result;
+    });
   });
 
   const repeated = command.count > 1;
@@ -130,17 +125,15 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
       onResult: (job, state, latency) => {
         const result = jobResults[job];
         record(result, state, latency);
-        if (repeated && targets[result.target].kind === "port") {
-          output.write(
-            probeLine(command.json, targets[result.target], result, seq, state, latency),
-          );
+        if (repeated && result.target.kind === "port") {
+          output.write(probeLine(command.json, result, seq, state, latency));
         }
       },
     });
     if (repeated) {
       for (const result of unresolved) {
-        if (targets[result.target].kind !== "port") continue;
-        output.write(probeLine(command.json, targets[result.target], result, seq, "unresolved"));
+        if (result.target.kind !== "port") continue;
+        output.write(probeLine(command.json, result, seq, "unresolved"));
       }
     }
     await output.done();
@@ -148,8 +141,8 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
 
   const elapsed = performance.now() - started;
   const lines = command.json
-    ? jsonSummary(targets, results, repeated)
-    : textSummary(targets, byTarget, results, repeated, command.verbose, elapsed);
+    ? jsonSummary(byTarget.flat(), repeated)
+    : textSummary(targets, byTarget, repeated, command.verbose, elapsed);
   output.write(lines.join("\n"));
   await output.done();
   return byTarget.every((mine) => mine.some(isOpen)) ? ExitCode.ok : ExitCode.network;
@@ -173,12 +166,12 @@ function overallState(result: PortResult): PortState {
 
 function probeLine(
   json: boolean,
-  target: Target,
   result: PortResult,
   seq: number,
   state: PortState,
   latency?: number,
 ): string {
+  const { target } = result;
   if (json) {
     return JSON.stringify({
       host: target.hostname,
@@ -214,11 +207,10 @@ function statsOf(result: PortResult): Stats {
   };
 }
 
-function jsonSummary(targets: Target[], results: PortResult[], repeated: boolean): string[] {
+function jsonSummary(results: PortResult[], repeated: boolean): string[] {
   return results.map((result) => {
-    const target = targets[result.target];
     const latency = result.first;
-    const base = { host: target.hostname, port: result.port, state: overallState(result) };
+    const base = { host: result.target.hostname, port: result.port, state: overallState(result) };
     if (!repeated) {
       return JSON.stringify(latency === undefined ? base : { ...base, latency_ms: round(latency) });
     }
@@ -250,16 +242,16 @@ function latencyText(result: PortResult, repeated: boolean): string {
 function textSummary(
   targets: Target[],
   byTarget: PortResult[][],
-  results: PortResult[],
   repeated: boolean,
   verbose: boolean,
   elapsedMs: number,
 ): string[] {
   const lines: string[] = [];
-  const singles = results.filter((r) => targets[r.target].kind === "port");
+  const results = byTarget.flat();
+  const singles = results.filter((r) => r.target.kind === "port");
   if (singles.length > 0) {
     const rows = singles.map((r) => [
-      formatAddress(targets[r.target].hostname, r.port),
+      formatAddress(r.target.hostname, r.port),
       overallState(r),
       latencyText(r, repeated),
     ]);
