@@ -10,7 +10,7 @@ import { probe, type ProbeJob, type ProbeState } from "../net/probe.ts";
 import { resolveHost } from "../net/resolve.ts";
 import type { Target } from "../net/targets.ts";
 import { round } from "../report.ts";
-import { outputError } from "./output.ts";
+import { guardOutput } from "./output.ts";
 
 /** Where check writes its results (stdout), one line at a time. */
 export interface CheckIO {
@@ -60,23 +60,19 @@ const encoder = new TextEncoder();
  * write is kept and thrown by {@linkcode done}, where check waits for its lines.
  */
 function lineWriter(sink: ChunkSink) {
-  const out = serialSink(sink);
-  let written = 0;
+  const out = guardOutput(serialSink(sink));
   let failure: { error: unknown } | undefined;
   let last: Promise<void> = Promise.resolve();
   return {
     /** Writes `line` and a line feed. */
     write(line: string): void {
-      const bytes = encoder.encode(line + "\n");
-      last = out.write(bytes).then(() => {
-        written += bytes.length;
-      }, (error) => {
+      last = out.write(encoder.encode(line + "\n")).catch((error) => {
         failure ??= { error };
       });
     },
     async done(): Promise<void> {
       await last;
-      if (failure) throw outputError(failure.error, written);
+      if (failure) throw failure.error;
     },
   };
 }

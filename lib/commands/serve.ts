@@ -27,7 +27,7 @@ import {
   type GreetServer,
   greetSession,
 } from "./greet_session.ts";
-import { outputError } from "./output.ts";
+import { guardOutput, OutputError } from "./output.ts";
 
 /** The streams serve works on: main.ts passes stdin and stdout, tests pass in-memory ones. */
 export interface ServeIO {
@@ -481,27 +481,6 @@ async function replyOnce(
   } finally {
     cancelClose(conn);
   }
-}
-
-/** A failed write to stdout: fatal for the whole server, unlike one client's failure. */
-class OutputError extends TcpkitError {
-  override name = "OutputError";
-}
-
-/** Turns stdout's write failures into {@linkcode OutputError}s. */
-function guardOutput(sink: ChunkSink): ChunkSink {
-  let written = 0;
-  return {
-    async write(chunk) {
-      try {
-        await sink.write(chunk);
-        written += chunk.length;
-      } catch (e) {
-        const error = outputError(e, written);
-        throw new OutputError(error.message, error.exitCode, { cause: e });
-      }
-    },
-  };
 }
 
 /** Turns a session's failure into the error to report, or undefined when it is no failure. */
