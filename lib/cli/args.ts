@@ -130,7 +130,11 @@ export function parseCommandLine(argv: string[]): Command {
     throw new UsageError(`Missing command: expected ${COMMANDS.join(", ")}`);
   }
   if (first === "-h" || first === "--help" || first === "help") {
-    return { command: "help", topic: first === "help" ? rest[0] : undefined };
+    const topic = first === "help" ? rest[0] : undefined;
+    if (topic !== undefined && !Object.hasOwn(SPECS, topic)) {
+      throw new UsageError(`Unknown command "${topic}": expected ${COMMANDS.join(", ")}`);
+    }
+    return { command: "help", topic };
   }
   if (first === "-V" || first === "--version" || first === "version") return { command: "version" };
   const spec = Object.hasOwn(SPECS, first) ? SPECS[first] : undefined;

@@ -55,6 +55,11 @@ Deno.test("parseCommandLine() returns help on a topic for help COMMAND", () => {
   assertEquals(parseCommandLine(["help", "serve"]), { command: "help", topic: "serve" });
 });
 
+Deno.test("parseCommandLine() rejects help on a command that does not exist", () => {
+  assertUsage(["help", "bogus"], 'Unknown command "bogus": expected serve, connect, greet, check');
+  assertUsage(["help", "toString"], 'Unknown command "toString"');
+});
+
 Deno.test("parseCommandLine() returns the command's help for COMMAND --help and COMMAND -h", () => {
   assertEquals(parseCommandLine(["serve", "--help"]), { command: "help", topic: "serve" });
   assertEquals(parseCommandLine(["connect", "-h"]), { command: "help", topic: "connect" });
