@@ -25,9 +25,10 @@ Commands:
 Common options:
   -v, --verbose              report connections, byte counts, durations and rates on stderr
       --json                 report on stderr as JSON Lines instead of text
-      --timeout DURATION     give up connecting after DURATION (connect, check)
+      --timeout DURATION     give up connecting after DURATION (connect, greet, check)
       --idle-timeout DURATION
                              end a connection when no byte moved either way for DURATION
+                             (serve, connect)
   -h, --help                 show help
 
 DURATION is 500ms, 2s, 1m or a bare number of seconds.
@@ -46,7 +47,7 @@ Exit codes: 0 success, 1 network failure, 2 usage error, 3 name not resolved,
 
 /** Help for each command, shown by `tcpkit COMMAND --help`. */
 export const COMMAND_HELP: Record<string, string> = {
-  serve: `Usage: tcpkit serve [HOST:]PORT [--echo | --sink | --reply TEXT] [-k] [options]
+  serve: `Usage: tcpkit serve [HOST:]PORT [--echo | --sink | --reply TEXT | --greet] [-k] [options]
 
 Listen on PORT (0 picks a free port) of HOST, or of every interface (IPv4 and
 IPv6) when HOST is left out. The address really bound is announced on stderr:
@@ -115,7 +116,8 @@ Examples:
 
 Connect to each target's ports, concurrently, and report each as open (with the
 connect latency), closed (refused), timeout (no answer: filtered), unreachable,
-or unresolved (the host name did not resolve). Results go to stdout.
+unresolved (the host name did not resolve), or error (any other failure to
+connect). Results go to stdout.
 
 TARGET is HOST:PORT, HOST:FIRST-LAST (a range) or HOST:P1,P2,... (a list, whose
 items may be ranges). HOST is a name, IPv4, or IPv6 in brackets.
