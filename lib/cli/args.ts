@@ -81,33 +81,35 @@ export type Command =
   | GreetCommand
   | CheckCommand;
 
-const COMMON: FlagSpec = {
+const COMMON = {
   boolean: ["verbose", "json", "help"],
-  string: ["timeout", "idle-timeout"],
   alias: { v: "verbose", h: "help" },
-};
+} as const;
 
 const SPECS: Record<string, FlagSpec> = {
   serve: {
     boolean: [...COMMON.boolean, "echo", "sink", "greet", "keep-open"],
-    string: [...COMMON.string, "reply", "quiet-period"],
+    string: ["idle-timeout", "reply", "quiet-period"],
     alias: { ...COMMON.alias, k: "keep-open" },
+    elsewhere: { timeout: 'is for connect; serve takes "--idle-timeout"' },
   },
   connect: {
     boolean: COMMON.boolean,
-    string: [...COMMON.string, "send"],
+    string: ["timeout", "idle-timeout", "send"],
     alias: COMMON.alias,
   },
   greet: {
     boolean: COMMON.boolean,
-    string: [...COMMON.string, "wait"],
+    string: ["timeout", "wait"],
     collect: ["name"],
     alias: { ...COMMON.alias, n: "name" },
+    elsewhere: { "idle-timeout": 'is not for greet; it takes "--wait"' },
   },
   check: {
     boolean: COMMON.boolean,
-    string: [...COMMON.string, "count", "interval", "concurrency"],
+    string: ["timeout", "count", "interval", "concurrency"],
     alias: { ...COMMON.alias, c: "count" },
+    elsewhere: { "idle-timeout": 'is not for check; it takes "--timeout"' },
   },
 };
 
@@ -162,12 +164,6 @@ function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {
     throw new UsageError("Missing port: expected serve [HOST:]PORT", "serve");
   }
   rejectExtra(extra, "serve");
-  if (flags.strings.has("timeout")) {
-    throw new UsageError(
-      `Option "--timeout" is for connect; serve takes "--idle-timeout"`,
-      "serve",
-    );
-  }
   const modes: ServeMode[] = [];
   if (flags.booleans.has("echo")) modes.push({ kind: "echo" });
   if (flags.booleans.has("sink")) modes.push({ kind: "sink" });
@@ -216,9 +212,6 @@ function toGreet(flags: ParsedFlags, report: ReportOptions): GreetCommand {
   const [address, ...extra] = flags.positionals;
   if (address === undefined) throw new UsageError("Missing target: expected greet HOST:PORT");
   rejectExtra(extra, "greet");
-  if (flags.strings.has("idle-timeout")) {
-    throw new UsageError(`Option "--idle-timeout" is not for greet; it takes "--wait"`);
-  }
   const names = flags.lists.get("name") ?? [];
   for (const name of names) {
     if (name === "" || name === "exit" || /[\r\n]/.test(name)) {
@@ -242,9 +235,6 @@ function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
     throw new UsageError(
       "Missing target: expected check HOST:PORT, HOST:FIRST-LAST or HOST:P1,P2,...",
     );
-  }
-  if (flags.strings.has("idle-timeout")) {
-    throw new UsageError(`Option "--idle-timeout" is not for check; it takes "--timeout"`);
   }
   return {
     command: "check",

@@ -9,6 +9,11 @@ export interface FlagSpec {
   /** String options that may repeat; their values are collected in order. */
   collect?: readonly string[];
   alias?: Readonly<Record<string, string>>;
+  /**
+   * Options of other commands that a person may try here, each with what to say instead of
+   * "unknown option": `{ timeout: 'is for connect; serve takes "--idle-timeout"' }`.
+   */
+  elsewhere?: Readonly<Record<string, string>>;
 }
 
 /** The parsed command line of one command. */
@@ -46,6 +51,8 @@ export function parseFlags(args: string[], spec: FlagSpec, command: string): Par
     "--": true,
     unknown: (arg: string, key?: string) => {
       if (key === undefined || known.has(key)) return true;
+      const hint = spec.elsewhere?.[key];
+      if (hint !== undefined) throw new UsageError(`Option "--${key}" ${hint}`, command);
       throw new UsageError(`Unknown option "${arg.split("=")[0]}" for "${command}"`, command);
     },
   });
