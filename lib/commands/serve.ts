@@ -64,7 +64,6 @@ class Session extends Traffic {
   readonly peer: string;
   /** With `--idle-timeout`: touched by data either way; it closes the session. */
   idle: IdleTimer | undefined;
-  #closedLocally = false;
   #closed: Promise<void> | undefined;
   #markClosed: (() => void) | undefined;
 
@@ -76,9 +75,9 @@ class Session extends Traffic {
 
   /** Closes the connection from our side (idle timeout, shutdown). */
   close(): void {
-    this.#closedLocally = true;
     closeQuietly(this.conn);
-    this.#markClosed?.();
+    if (this.#markClosed) this.#markClosed();
+    else this.#closed ??= Promise.resolve();
   }
 
   /**
@@ -93,10 +92,7 @@ class Session extends Traffic {
 
   /** Resolves once we have closed the connection (made only for the modes that wait on it). */
   get closed(): Promise<void> {
-    this.#closed ??= this.#closedLocally
-      ? Promise.resolve()
-      : new Promise((resolve) => this.#markClosed = resolve);
-    return this.#closed;
+    return this.#closed ??= new Promise((resolve) => this.#markClosed = resolve);
   }
 }
 
