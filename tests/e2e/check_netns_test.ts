@@ -281,6 +281,23 @@ Deno.test({
 });
 
 Deno.test({
+  name: `check reports a host with no route to it as unreachable, exit 1 (netns)${suffix}`,
+  ignore,
+  async fn() {
+    await using net = await NetnsPair.create();
+    // The client namespace routes only its /30: 192.0.2.1 (TEST-NET-1) has no route at all.
+    const out = await net.tcpkit(["check", "192.0.2.1:80", "--timeout", "1s", "--json"]);
+    assertEquals(out.code, 1, out.stderr);
+    assertEquals(out.stderr, "");
+    assertEquals(parseLines(out), [{ host: "192.0.2.1", port: 80, state: "unreachable" }]);
+    const text = await net.tcpkit(["check", "192.0.2.1:80", "--timeout", "1s"]);
+    assertEquals(text.code, 1);
+    assert(/^192\.0\.2\.1:80 +unreachable$/m.test(text.stdout), text.stdout);
+    assert(/: 1 unreachable$/m.test(text.stdout), text.stdout);
+  },
+});
+
+Deno.test({
   name: `check --count 3 of a SYN-dropping port reports 100% loss and no latency (netns)${suffix}`,
   ignore,
   async fn() {

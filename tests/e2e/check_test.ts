@@ -108,6 +108,33 @@ Deno.test("check --count repeats each probe and reports min/avg/max and loss", a
   ]);
 });
 
+Deno.test("check --count of an unresolvable HOST:PORT reports every probe unresolved (exit 1)", async () => {
+  const args = ["check", "no-such-host.invalid:80", "--count", "2", "--interval", "10ms"];
+  const text = await tcpkit(args);
+  assertEquals(text.code, 1);
+  assertMatch(text.stdout, /^no-such-host\.invalid:80: unresolved \(probe 1\)$/m);
+  assertMatch(text.stdout, /^no-such-host\.invalid:80: unresolved \(probe 2\)$/m);
+  assertMatch(
+    text.stdout,
+    /^no-such-host\.invalid:80 +unresolved +0\/2 open, 100% loss, no answer$/m,
+  );
+  const json = await tcpkit([...args, "--json"]);
+  assertEquals(json.code, 1);
+  const lines = json.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assertEquals(lines.filter((l) => "seq" in l).map((l) => [l.seq, l.state]), [
+    [1, "unresolved"],
+    [2, "unresolved"],
+  ]);
+  const summary = lines.find((l) => "probes" in l);
+  assertEquals([summary.state, summary.probes, summary.open, summary.loss_pct, summary.min_ms], [
+    "unresolved",
+    2,
+    0,
+    100,
+    null,
+  ]);
+});
+
 Deno.test("check --count prints each probe and a summary for people", async () => {
   using p = ports(1);
   const out = await tcpkit(["check", `127.0.0.1:${p.open[0]}`, "-c", "2", "--interval", "10ms"]);
