@@ -247,6 +247,30 @@ c, _ = s.accept(); c.send(b"Server: Welcome!\\nServer: What's your name?"); c.re
   );
 });
 
+Deno.test("greet exits 1 with one line when the server resets the dialogue", async () => {
+  const script = `
+import socket, struct
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); c.send(b"Server: Welcome!\\nServer: What's your name?"); c.recv(1024)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
+`;
+  await using py = new Running(["python3", "-c", script]);
+  const port = (await py.stdout.waitFor(/(\d+)\n/))[1];
+  const out = await tcpkit(["greet", `127.0.0.1:${port}`, "--name", "Bob"]);
+  assertEquals(out.code, 1);
+  assertEquals(out.stdout, "Server: Welcome!\nServer: What's your name? Bob\n");
+  assertMatch(out.stderr, /^tcpkit: dialogue with 127\.0\.0\.1:\d+: connection reset by peer\n$/);
+});
+
+Deno.test("greet without --name shows serve --greet's words and names it tcpkit-greet", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--greet"]);
+  const out = await tcpkit(["greet", `127.0.0.1:${server.port}`]);
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(out.stdout, "Server: Welcome!\nServer: What's your name?\n");
+  assertMatch(out.stderr, /: protocol tcpkit-greet$/m);
+});
+
 Deno.test("greet usage errors exit 2", async () => {
   for (
     const args of [["greet"], ["greet", "h:1", "--name", "exit"], ["greet", "h:1", "--wait", "x"]]
@@ -257,6 +281,27 @@ Deno.test("greet usage errors exit 2", async () => {
 });
 
 void TCPKIT;
+
+Deno.test("serve --greet answers a name cut off by the client's close, and logs it as closed", async () => {
+  // A quiet period longer than the test: only the close can end the name.
+  await using server = await Server.start([
+    "127.0.0.1:0",
+    "--greet",
+    "--quiet-period",
+    "30s",
+    "--json",
+  ]);
+  const client = await run(["bash", "-c", `printf Bob | nc -N 127.0.0.1 ${server.port}`]);
+  assertEquals(
+    client.stdout,
+    "Server: Welcome!\nServer: What's your name?" + "Server: Hello Bob!\nServer: What's your name?",
+  );
+  const out = await server.result();
+  assertEquals(out.code, 0, out.stderr);
+  const session = out.stderr.trim().split("\n").map((line) => JSON.parse(line))
+    .find((event) => event.event === "session");
+  assertEquals([session.end, session.names, session.shown_names], ["closed", 1, ["Bob"]]);
+});
 
 Deno.test("serve --greet --json logs each session as one JSON event with its names", async () => {
   await using server = await Server.start(["127.0.0.1:0", "--greet", "--json"]);

@@ -214,6 +214,35 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.cl
   assertMatch(out.stderr, /tcpkit: stopped: 1 connection, received /);
 });
 
+Deno.test("serve -k --json reports a client's reset as an error event, and goes on", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--sink", "-k", "--json"]);
+  await using client = new Running([
+    "python3",
+    "-c",
+    `import socket, struct, sys
+s = socket.socket(); s.connect(("127.0.0.1", ${server.port})); sys.stdin.readline()
+s.send(b"x" * 1000)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()`,
+  ], { stdin: true });
+  await server.stderr.waitFor(/"event":"accepted"/);
+  await client.write("go\n");
+  await client.result();
+  await server.stderr.waitFor(/"event":"error"/);
+  server.kill("SIGTERM");
+  const out = await server.result();
+  assertEquals(out.code, 0);
+  const events = out.stderr.trim().split("\n").map((line) => JSON.parse(line));
+  const error = events.find((e) => e.event === "error");
+  assertMatch(error.peer, /^127\.0\.0\.1:\d+$/);
+  assertEquals(
+    error.message,
+    `tcpkit: connection from ${error.peer}: connection reset by peer`,
+  );
+  assertEquals(error.bytes_sent, 0);
+  assert(error.bytes_received <= 1000);
+  assertEquals(events.at(-1).event, "stopped");
+});
+
 Deno.test("serve --json reports each --reply client's data, and the totals when stopped", async () => {
   await using server = await Server.start(["127.0.0.1:0", "--reply", "ok", "-k", "--json"]);
   const client = await bash(`printf 'Hello' | nc -N 127.0.0.1 ${server.port}`);
