@@ -315,7 +315,7 @@ Deno.test("serve with stdin at a terminal ends the connection when the client cl
 });
 
 Deno.test("serve -k keeps stdin's bytes for the next client when one idles out", async () => {
-  await using server = await Server.start(["127.0.0.1:0", "-k", "--idle-timeout", "300ms"], {
+  await using server = await Server.start(["127.0.0.1:0", "-k", "--idle-timeout", "1s"], {
     stdin: true,
   });
   await using first = new Running(["nc", "127.0.0.1", String(server.port)], { stdin: true });
