@@ -3,7 +3,7 @@ import type { GreetCommand } from "../cli/args.ts";
 import { formatDuration } from "../cli/duration.ts";
 import { ExitCode, TcpkitError } from "../errors.ts";
 import { type ChunkSink, writeAll } from "../io/chunks.ts";
-import { escapeBytes, escapeText } from "../io/escape.ts";
+import { escapeBytes, escapeText, StreamEscaper } from "../io/escape.ts";
 import { within } from "../io/timers.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
@@ -82,6 +82,7 @@ async function dialogue(
   const buffer = new Uint8Array(4096);
   const pending: { read?: Promise<number | null> } = {};
   const decoder = new TextDecoder();
+  const shown = new StreamEscaper({ keepNewlines: true }); // what is printed, as it comes
   let transcript = ""; // for --json, up to MAX_TRANSCRIPT characters
   let unread = ""; // text not yet searched for a prompt (and the farewell)
   let answered = 0;
@@ -99,6 +100,8 @@ async function dialogue(
       );
     }
     if (n === null) {
+      const rest = shown.flush();
+      if (rest !== "") await print(io, rest);
       throw new TcpkitError(
         `dialogue with ${peer}: the server closed the connection before saying good bye ` +
           `(after ${answered} of ${answers.length} answers)`,
@@ -108,7 +111,7 @@ async function dialogue(
     const text = decoder.decode(chunk, { stream: true });
     if (transcript.length < MAX_TRANSCRIPT) transcript += text;
     unread += text;
-    if (!command.json) await print(io, escapeBytes(chunk, { keepNewlines: true }));
+    if (!command.json) await print(io, shown.push(chunk));
     if (answered === answers.length && unread.includes(FAREWELL)) break;
     // Answer each prompt in the new text, as a person at the keyboard would.
     for (let at = unread.indexOf(PROMPT); at >= 0; at = unread.indexOf(PROMPT)) {

@@ -96,13 +96,7 @@ export function escapeText(text: string, options: EscapeOptions = {}): string {
  */
 function utf8Length(bytes: Uint8Array, i: number): number {
   const b = bytes[i];
-  const length = b >= 0xc2 && b <= 0xdf
-    ? 2
-    : b >= 0xe0 && b <= 0xef
-    ? 3
-    : b >= 0xf0 && b <= 0xf4
-    ? 4
-    : 0;
+  const length = leadLength(b);
   if (length === 0 || i + length > bytes.length) return 0;
   const second = bytes[i + 1];
   const [low, high] = b === 0xe0
@@ -119,6 +113,54 @@ function utf8Length(bytes: Uint8Array, i: number): number {
     if ((bytes[i + k] & 0xc0) !== 0x80) return 0;
   }
   return length;
+}
+
+/** The length of the UTF-8 sequence that byte `b` begins (2 to 4), or 0 when it begins none. */
+function leadLength(b: number): number {
+  return b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+}
+
+/**
+ * Escapes a byte stream chunk by chunk, as {@linkcode escapeBytes} does: a character split
+ * between two chunks is held back until its end comes, instead of being shown as `\xNN` bytes.
+ */
+export class StreamEscaper {
+  #options: EscapeOptions;
+  #held: Uint8Array | undefined;
+
+  constructor(options: EscapeOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The text of `chunk`, but for a character it leaves unfinished (kept for the next chunk). */
+  push(chunk: Uint8Array): string {
+    let bytes = chunk;
+    if (this.#held) {
+      bytes = new Uint8Array(this.#held.length + chunk.length);
+      bytes.set(this.#held);
+      bytes.set(chunk, this.#held.length);
+    }
+    const keep = unfinishedTail(bytes);
+    this.#held = keep > 0 ? bytes.slice(bytes.length - keep) : undefined;
+    return escapeBytes(bytes.subarray(0, bytes.length - keep), this.#options);
+  }
+
+  /** What is still held back when the stream ends mid-character, escaped. */
+  flush(): string {
+    const held = this.#held;
+    this.#held = undefined;
+    return held ? escapeBytes(held, this.#options) : "";
+  }
+}
+
+/** How many bytes at the end of `bytes` begin a UTF-8 character that has not ended (0 to 3). */
+function unfinishedTail(bytes: Uint8Array): number {
+  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+    const b = bytes[bytes.length - back];
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: the lead is further back
+    return back < leadLength(b) ? back : 0;
+  }
+  return 0;
 }
 
 /** C1 controls (U+0080-U+009F) and the Unicode line and paragraph separators are escaped too. */

@@ -271,6 +271,28 @@ Deno.test("greet without --name shows serve --greet's words and names it tcpkit-
   assertMatch(out.stderr, /: protocol tcpkit-greet$/m);
 });
 
+Deno.test("greet --name shows a character the server splits between two writes whole", async () => {
+  const script = `
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+c.send(b"Server: Welcome!\\nServer: What's your name?"); c.recv(1024)
+c.send(b"Server: Hello Zo\\xc3"); time.sleep(0.2)
+c.send(b"\\xab!\\nServer: What's your name?"); c.recv(1024); c.send(b"Server: Good bye!\\n")
+c.recv(1024); c.close()
+`;
+  await using py = new Running(["python3", "-c", script]);
+  const port = (await py.stdout.waitFor(/(\d+)\n/))[1];
+  const out = await tcpkit(["greet", `127.0.0.1:${port}`, "--name", "Zoë"]);
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(
+    out.stdout,
+    "Server: Welcome!\nServer: What's your name? Zoë\nServer: Hello Zoë!\n" +
+      "Server: What's your name? exit\nServer: Good bye!\n",
+  );
+});
+
 Deno.test("greet usage errors exit 2", async () => {
   for (
     const args of [["greet"], ["greet", "h:1", "--name", "exit"], ["greet", "h:1", "--wait", "x"]]

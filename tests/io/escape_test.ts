@@ -1,5 +1,5 @@
 import { assertEquals, assertFalse } from "@std/assert";
-import { escapeBytes, escapeText } from "../../lib/io/escape.ts";
+import { escapeBytes, escapeText, StreamEscaper } from "../../lib/io/escape.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -157,4 +157,41 @@ Deno.test("escapeBytes() shows a CRLF as a line break with crlfAsNewline, and es
   assertEquals(escapeBytes(encode("a\rb\r\r\nc\n\r"), options), "a\\rb\\r\nc\n\\r");
   // Without keepNewlines there are no line breaks to show.
   assertEquals(escapeBytes(encode("a\r\n"), { crlfAsNewline: true }), "a\\r\\n");
+});
+
+/** What a StreamEscaper prints for `bytes` split at each of `cuts`, and at the end. */
+function streamed(bytes: Uint8Array, cuts: number[]): string[] {
+  const escaper = new StreamEscaper({ keepNewlines: true });
+  const edges = [0, ...cuts, bytes.length];
+  const out = edges.slice(1).map((end, i) => escaper.push(bytes.subarray(edges[i], end)));
+  return [...out, escaper.flush()];
+}
+
+Deno.test("StreamEscaper holds back a character split between chunks until its end comes", () => {
+  const zoe = encode("Hello Zoë!\n"); // ë is c3 ab
+  assertEquals(streamed(zoe, [9]), ["Hello Zo", "ë!\n", ""]);
+  const wave = encode("a👋b"); // 👋 is f0 9f 91 8b
+  for (const cut of [2, 3, 4]) {
+    assertEquals(streamed(wave, [cut]).join(""), "a👋b", `cut at ${cut}`);
+    assertEquals(streamed(wave, [cut])[0], "a");
+  }
+  assertEquals(streamed(wave, [2, 3, 4]), ["a", "", "", "👋b", ""]);
+});
+
+Deno.test("StreamEscaper shows bytes that begin no character at once, escaped", () => {
+  assertEquals(streamed(Uint8Array.from([0x41, 0xff, 0x80, 0x1b]), [2]), [
+    "A\\xff",
+    "\\x80\\x1b",
+    "",
+  ]);
+});
+
+Deno.test("StreamEscaper.flush() shows an unfinished character escaped when the stream ends", () => {
+  assertEquals(streamed(Uint8Array.from([0x5a, 0x6f, 0xc3]), []), ["Zo", "\\xc3"]);
+  assertEquals(streamed(Uint8Array.from([0xe2, 0x82]), []), ["", "\\xe2\\x82"]);
+});
+
+Deno.test("StreamEscaper of whole chunks gives what escapeBytes() gives", () => {
+  const bytes = encode("Server: Hello \x1b[2J\n\tZoë\\");
+  assertEquals(streamed(bytes, []).join(""), escapeBytes(bytes, { keepNewlines: true }));
 });
