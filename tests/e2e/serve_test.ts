@@ -191,9 +191,11 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.cl
   assert(!/Uncaught/.test(out.stderr), out.stderr);
 });
 
-Deno.test("serve -k reports a client's reset as one line about that client", async () => {
-  await using server = await Server.start(["127.0.0.1:0", "--sink", "-k", "-v"]);
-  // The client resets only once serve has accepted it (a reset in the backlog never reaches it).
+/**
+ * A client (python3) that sends 1,000 bytes and resets the connection, once the server's log
+ * says (`accepted`) that it took it: a reset in the backlog never reaches the server.
+ */
+async function resetOnceAccepted(server: Server, accepted: RegExp): Promise<void> {
   await using client = new Running([
     "python3",
     "-c",
@@ -202,9 +204,14 @@ s = socket.socket(); s.connect(("127.0.0.1", ${server.port})); sys.stdin.readlin
 s.send(b"x" * 1000)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()`,
   ], { stdin: true });
-  await server.stderr.waitFor(/connection from 127\.0\.0\.1:\d+\n/);
+  await server.stderr.waitFor(accepted);
   await client.write("go\n");
   await client.result();
+}
+
+Deno.test("serve -k reports a client's reset as one line about that client", async () => {
+  await using server = await Server.start(["127.0.0.1:0", "--sink", "-k", "-v"]);
+  await resetOnceAccepted(server, /connection from 127\.0\.0\.1:\d+\n/);
   await server.stderr.waitFor(
     /^tcpkit: connection from 127\.0\.0\.1:\d+: connection reset by peer$/m,
   );
@@ -216,17 +223,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.cl
 
 Deno.test("serve -k --json reports a client's reset as an error event, and goes on", async () => {
   await using server = await Server.start(["127.0.0.1:0", "--sink", "-k", "--json"]);
-  await using client = new Running([
-    "python3",
-    "-c",
-    `import socket, struct, sys
-s = socket.socket(); s.connect(("127.0.0.1", ${server.port})); sys.stdin.readline()
-s.send(b"x" * 1000)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()`,
-  ], { stdin: true });
-  await server.stderr.waitFor(/"event":"accepted"/);
-  await client.write("go\n");
-  await client.result();
+  await resetOnceAccepted(server, /"event":"accepted"/);
   await server.stderr.waitFor(/"event":"error"/);
   server.kill("SIGTERM");
   const out = await server.result();
