@@ -152,7 +152,9 @@ Examples:
 Connect to HOST:PORT (a name, IPv4, or IPv6 in brackets: [::1]:9090). Send stdin,
 or exactly the bytes of TEXT with --send; at their end, half-close (shut down our
 sending side), then print everything the server sends until it closes. When the
-server closes first, tcpkit exits once the received data is written.
+server closes first, stdin from a pipe or a file is still sent to its end (exit 1
+if the server resets first: the rest was not delivered); stdin at a terminal ends
+the session at once.
 
 Options:
       --send TEXT     send TEXT instead of stdin

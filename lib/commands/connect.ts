@@ -11,12 +11,11 @@ import {
 } from "../io/chunks.ts";
 import { idleTimeoutError, idleTimer } from "../io/idle.ts";
 import { pump, PumpError } from "../io/pump.ts";
-import { within } from "../io/timers.ts";
 import { formatNetAddr } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
-import { isPeerGone, netError } from "../net/errors.ts";
-import { type Reporter, round, Traffic } from "../report.ts";
+import { netError } from "../net/errors.ts";
+import { formatBytes, type Reporter, round, Traffic } from "../report.ts";
 import { outputError } from "./output.ts";
 
 /** The streams connect works on: main.ts passes stdin and stdout, tests pass in-memory ones. */
@@ -27,13 +26,6 @@ export interface ConnectIO {
   /** Whether the input is a person at a terminal rather than a pipe or a file. */
   inputIsTerminal?: boolean;
 }
-
-/**
- * After the server has closed its side, how long the input may stay quiet before connect stops
- * sending and exits. A pipe that still flows is sent in full (the server may have half-closed
- * and still be reading); a quiet or interactive input does not keep connect waiting.
- */
-export const QUIET_AFTER_SERVER_CLOSE_MS = 300;
 
 /**
  * Runs connect to completion.
@@ -80,12 +72,18 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
         idle?.touch();
       },
     });
-    // Only after a clean end from the server: a stdin that still flows is sent on.
-    if (!uploadDone && !io.inputIsTerminal && !idle?.fired) await finishSending(upload, traffic);
+    // The server's FIN ends only its direction: from a pipe or a file, the input is sent on
+    // until it ends (the server may have half-closed and still be reading, however slowly). A
+    // person at a terminal has nothing in flight: the session ends with the server's close.
+    if (!io.inputIsTerminal) await upload;
   } catch (e) {
     if (idle?.fired) throw idleTimeoutError(idle.timeoutMs, peer);
     if (e instanceof PumpError && e.side === "write") throw outputError(e.cause, traffic.received);
-    throw netError(e instanceof PumpError ? e.cause : e, `connection to ${peer}`);
+    throw netError(
+      e instanceof PumpError ? e.cause : e,
+      `connection to ${peer}`,
+      uploadDone ? undefined : undelivered(traffic),
+    );
   } finally {
     idle?.stop();
     closeQuietly(conn);
@@ -93,8 +91,13 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
   if (idle?.fired) throw idleTimeoutError(idle.timeoutMs, peer);
 
   const { error } = uploadDone ? await upload : { error: undefined };
-  if (error !== undefined && !isPeerGone(error instanceof PumpError ? error.cause : error)) {
-    throw netError(error instanceof PumpError ? error.cause : error, `sending to ${peer}`);
+  if (error !== undefined) {
+    // Never exit 0 with data unsent: a reset or a failed write while sending is an error.
+    throw netError(
+      error instanceof PumpError ? error.cause : error,
+      `sending to ${peer}`,
+      undelivered(traffic),
+    );
   }
   io.reporter.event(
     "closed",
@@ -104,12 +107,7 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
   return ExitCode.ok;
 }
 
-/** The server has closed its side: send what the input still has while it keeps flowing. */
-async function finishSending(upload: Promise<unknown>, traffic: Traffic): Promise<void> {
-  const finished = upload.then(() => true);
-  for (;;) {
-    const before = traffic.sent;
-    if (await within(finished, QUIET_AFTER_SERVER_CLOSE_MS, false)) return;
-    if (traffic.sent === before) return;
-  }
+/** What a connection that broke off while sending leaves undelivered, for its error. */
+function undelivered(traffic: Traffic): string {
+  return `${formatBytes(traffic.sent)} sent, the rest of the input was not delivered`;
 }

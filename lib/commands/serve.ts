@@ -18,7 +18,7 @@ import { serialSink } from "../io/serial.ts";
 import { delay, within } from "../io/timers.ts";
 import { formatNetAddr } from "../net/address.ts";
 import { cancelClose, closeAfterDrain, closeQuietly } from "../net/close.ts";
-import { isClosedLocally, isPeerGone, netError, reasonOf } from "../net/errors.ts";
+import { isClosedLocally, netError, reasonOf } from "../net/errors.ts";
 import { listen } from "../net/listen.ts";
 import { type EventFields, formatBytes, type Reporter, Traffic } from "../report.ts";
 import {
@@ -411,8 +411,14 @@ async function stdioSession(
     // no later chunk is written to it and lost.
     stopSending();
   }
-  if (sendError !== undefined && !isPeerGone(sendError) && !isClosedLocally(sendError)) {
-    throw sendError;
+  // Never done with data unsent: a client that resets or stops reading while stdin is sent to
+  // it is a failure (exit 1 without -k; with -k, that client's error line).
+  if (sendError !== undefined && !isClosedLocally(sendError)) {
+    throw netError(
+      sendError,
+      `connection from ${session.peer}`,
+      `${formatBytes(session.sent)} sent, the rest of the input was not delivered`,
+    );
   }
 }
 

@@ -51,15 +51,106 @@ c.sendall(b"len=%d" % len(got)); c.close()
   assertEquals((await py.result()).code, 0);
 });
 
-Deno.test("connect exits once the server has closed, even while stdin stays open", async () => {
+Deno.test("connect sends on after the server's close until stdin ends, then exits", async () => {
+  // nc -N half-closes once it has sent "bye", and reads on: the server's FIN ends only its own
+  // direction, so connect keeps the connection up for stdin's bytes, however late they come.
   const port = freePort();
   await using nc = new Running(["bash", "-c", `printf 'bye' | nc -N -l 127.0.0.1 ${port}`]);
   await waitForListener(port);
   await using client = new Running([...TCPKIT, "connect", `127.0.0.1:${port}`], { stdin: true });
+  await client.stdout.waitFor(/bye/);
+  await client.write("late");
+  await client.closeStdin();
   const out = await client.result(10_000);
   assertEquals(out.code, 0, out.stderr);
   assertEquals(out.stdout, "bye");
-  await nc.result();
+  assertEquals((await nc.result()).stdout, "late");
+});
+
+/**
+ * A server (python3) that half-closes at once, then reads slowly: `pauseS` seconds after every
+ * `everyBytes`, or resets the connection once it has read `resetAfter` bytes. It prints the byte
+ * count and the SHA-256 of what it read.
+ */
+const HALF_CLOSING_SLOW_READER = `import hashlib, socket, struct, sys, time
+port, every, pause, reset_after = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.bind(("127.0.0.1", port)); s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept(); c.shutdown(socket.SHUT_WR)
+h = hashlib.sha256(); total = 0; mark = every
+while True:
+    d = c.recv(65536)
+    if not d: break
+    h.update(d); total += len(d)
+    if reset_after and total >= reset_after:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close(); break
+    if total >= mark:
+        mark += every; time.sleep(pause)
+print(total, h.hexdigest(), flush=True)`;
+
+function halfClosingSlowReader(
+  port: number,
+  options: { everyBytes: number; pauseS: number; resetAfter?: number },
+): Running {
+  return new Running([
+    "python3",
+    "-c",
+    HALF_CLOSING_SLOW_READER,
+    String(port),
+    String(options.everyBytes),
+    String(options.pauseS),
+    String(options.resetAfter ?? 0),
+  ]);
+}
+
+Deno.test("connect delivers all of stdin to a server that half-closes first and reads slowly", async () => {
+  await using dir = await tempDir();
+  await bash(`head -c 16777216 /dev/urandom > ${dir.path}/up`);
+  const port = freePort();
+  await using server = halfClosingSlowReader(port, { everyBytes: 4 << 20, pauseS: 0.5 });
+  await server.stdout.waitFor(/ready/);
+  const out = await bash(`${TCPKIT_SH} connect 127.0.0.1:${port} -v < ${dir.path}/up`);
+  assertEquals(out.code, 0, out.stderr);
+  const got = (await server.result()).stdout.trim().split("\n").at(-1);
+  const sent = (await bash(`sha256sum < ${dir.path}/up | cut -d' ' -f1`)).stdout.trim();
+  assertEquals(got, `16777216 ${sent}`);
+  assertMatch(out.stderr, /sent 16 MiB/);
+});
+
+Deno.test("connect sends a producer's data after a pause, though the server closed its side", async () => {
+  await using dir = await tempDir();
+  const port = freePort();
+  await using server = halfClosingSlowReader(port, { everyBytes: 1 << 30, pauseS: 0 });
+  await server.stdout.waitFor(/ready/);
+  const out = await bash(
+    `{ head -c 1000000 /dev/urandom; sleep 0.8; head -c 1000000 /dev/urandom; } | ` +
+      `tee ${dir.path}/up | ${TCPKIT_SH} connect 127.0.0.1:${port}`,
+  );
+  assertEquals(out.code, 0, out.stderr);
+  const got = (await server.result()).stdout.trim().split("\n").at(-1);
+  const sent = (await bash(`sha256sum < ${dir.path}/up | cut -d' ' -f1`)).stdout.trim();
+  assertEquals(got, `2000000 ${sent}`);
+});
+
+Deno.test("connect exits 1 saying the input was not delivered when the server resets mid-upload", async () => {
+  await using dir = await tempDir();
+  await bash(`head -c 16777216 /dev/zero > ${dir.path}/up`);
+  const port = freePort();
+  await using server = halfClosingSlowReader(port, {
+    everyBytes: 1 << 30,
+    pauseS: 0,
+    resetAfter: 1 << 20,
+  });
+  await server.stdout.waitFor(/ready/);
+  const out = await bash(`${TCPKIT_SH} connect 127.0.0.1:${port} < ${dir.path}/up`);
+  assertEquals(out.code, 1, out.stderr);
+  assertMatch(
+    out.stderr,
+    /^tcpkit: (sending to|connection to) 127\.0\.0\.1:\d+: (connection reset by peer|the peer stopped reading \(broken pipe\)); .* sent, the rest of the input was not delivered$/m,
+  );
+  await server.result();
 });
 
 Deno.test("connect keeps sending a flowing stdin after the server half-closes", async () => {

@@ -4,6 +4,7 @@ import {
   bash,
   freePort,
   lingeringClient,
+  type Output,
   run,
   Running,
   Server,
@@ -23,6 +24,73 @@ Deno.test("serve writes what an nc client sends to stdout and sends stdin back",
   const out = await server.result();
   assertEquals(out.code, 0, out.stderr);
   assertEquals(out.stdout, "from-client");
+});
+
+/**
+ * A client (python3) that half-closes at once, then reads what the server sends: `pauseS` seconds
+ * after every `everyBytes`, or resets the connection once it has read `resetAfter` bytes. It
+ * prints the byte count and the SHA-256 of what it read.
+ */
+const HALF_CLOSING_SLOW_CLIENT = `import hashlib, socket, struct, sys, time
+port, every, pause, reset_after = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+c = socket.socket(); c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+c.connect(("127.0.0.1", port)); c.shutdown(socket.SHUT_WR)
+h = hashlib.sha256(); total = 0; mark = every
+while True:
+    d = c.recv(65536)
+    if not d: break
+    h.update(d); total += len(d)
+    if reset_after and total >= reset_after:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close(); break
+    if total >= mark:
+        mark += every; time.sleep(pause)
+print(total, h.hexdigest(), flush=True)`;
+
+function halfClosingSlowClient(
+  port: number,
+  options: { everyBytes: number; pauseS: number; resetAfter?: number },
+): Promise<Output> {
+  return run([
+    "python3",
+    "-c",
+    HALF_CLOSING_SLOW_CLIENT,
+    String(port),
+    String(options.everyBytes),
+    String(options.pauseS),
+    String(options.resetAfter ?? 0),
+  ]);
+}
+
+Deno.test("serve sends all of stdin to a client that half-closes first and reads slowly", async () => {
+  await using dir = await tempDir();
+  await bash(`head -c 16777216 /dev/urandom > ${dir.path}/down`);
+  await using server = await Server.spawn([
+    "bash",
+    "-c",
+    `exec ${TCPKIT_SH} serve 127.0.0.1:0 < ${dir.path}/down`,
+  ]);
+  const client = await halfClosingSlowClient(server.port, { everyBytes: 4 << 20, pauseS: 0.5 });
+  const sent = (await bash(`sha256sum < ${dir.path}/down | cut -d' ' -f1`)).stdout.trim();
+  assertEquals(client.stdout.trim(), `16777216 ${sent}`);
+  const out = await server.result();
+  assertEquals(out.code, 0, out.stderr);
+});
+
+Deno.test("serve exits 1 saying stdin was not delivered when its client resets", async () => {
+  await using dir = await tempDir();
+  await bash(`head -c 16777216 /dev/zero > ${dir.path}/down`);
+  await using server = await Server.spawn([
+    "bash",
+    "-c",
+    `exec ${TCPKIT_SH} serve 127.0.0.1:0 < ${dir.path}/down`,
+  ]);
+  await halfClosingSlowClient(server.port, { everyBytes: 1 << 30, pauseS: 0, resetAfter: 1 << 20 });
+  const out = await server.result();
+  assertEquals(out.code, 1, out.stderr);
+  assertMatch(
+    out.stderr,
+    /^tcpkit: connection from 127\.0\.0\.1:\d+: (connection reset by peer|the peer stopped reading \(broken pipe\)); .* sent, the rest of the input was not delivered$/m,
+  );
 });
 
 Deno.test("serve announces the address it really bound when asked for port 0", async () => {
