@@ -102,7 +102,11 @@ c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.cl
   );
   await client.write("hello");
   const out = await client.result();
-  assertOneLineError(out, 1, /^tcpkit: connection to 127\.0\.0\.1:\d+: connection reset by peer$/);
+  assertOneLineError(
+    out,
+    1,
+    /^tcpkit: connection to 127\.0\.0\.1:\d+: connection reset by peer; 5 B sent, the rest of the input was not delivered$/,
+  );
 });
 
 Deno.test("usage errors exit 2 with one line and a hint", async (t) => {
