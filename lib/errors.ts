@@ -1,4 +1,9 @@
-/** The errors main.ts turns into an exit code and one line on stderr. */
+/**
+ * @module
+ * The errors tcpkit's layers throw, each typed by what went wrong rather than worded, and the one
+ * place that words them for people and picks the exit code: {@linkcode describeError}.
+ */
+import { formatBytes, formatDuration } from "./format.ts";
 
 /** Exit codes of the command-line contract. */
 export const ExitCode = {
@@ -7,14 +12,17 @@ export const ExitCode = {
   usage: 2,
   resolve: 3,
   timeout: 4,
+  tls: 5,
   interrupted: 130,
 } as const;
 
-/** An error a user can cause or meet, with the exit code it stands for. */
+/** An error already worded for a person, with the exit code it stands for. */
 export class TcpkitError extends Error {
   override name = "TcpkitError";
+  /** The exit code of the contract that this error ends a command with. */
   readonly exitCode: number;
 
+  /** `message` is shown after `tcpkit: `; `exitCode` defaults to a network failure (1). */
   constructor(message: string, exitCode: number = ExitCode.network, options?: ErrorOptions) {
     super(message, options);
     this.exitCode = exitCode;
@@ -27,8 +35,326 @@ export class UsageError extends TcpkitError {
   /** The command whose help the hint points to, if any. */
   readonly command: string | undefined;
 
+  /** `message` says what was wrong; `command` names the help page of the hint. */
   constructor(message: string, command?: string) {
     super(message, ExitCode.usage);
     this.command = command;
   }
+}
+
+/** What a socket operation met, by kind: the words are {@linkcode describeError}'s. */
+export type NetFailure =
+  | "refused"
+  | "reset"
+  | "aborted"
+  | "broken-pipe"
+  | "in-use"
+  | "not-available"
+  | "host-unreachable"
+  | "network-unreachable"
+  | "permission"
+  | "too-many-files"
+  | "not-found"
+  | "other";
+
+/** Options of a {@linkcode NetError}. */
+export interface NetErrorOptions extends ErrorOptions {
+  /** The system's own words, for a failure of kind `other`. */
+  detail?: string;
+  /** What the user can do about it: `choose another port`. */
+  hint?: string;
+}
+
+/** A socket operation failed: `context` says what was being done (`cannot connect to HOST:PORT`). */
+export class NetError extends Error {
+  override name = "NetError";
+  /** What the operation met. */
+  readonly failure: NetFailure;
+  /** What was being done, as the start of the message. */
+  readonly context: string;
+  /** The system's words, for a failure of kind `other`. */
+  readonly detail: string | undefined;
+  /** What the user can do about it. */
+  readonly hint: string | undefined;
+
+  /** A failure of kind `failure` while doing `context`. */
+  constructor(failure: NetFailure, context: string, options: NetErrorOptions = {}) {
+    super(`${context}: ${failure}`, options);
+    this.failure = failure;
+    this.context = context;
+    this.detail = options.detail;
+    this.hint = options.hint;
+  }
+}
+
+/** A connection that broke off while it still had data to send. */
+export class UndeliveredError extends Error {
+  override name = "UndeliveredError";
+  /** How the connection broke off. */
+  readonly net: NetError;
+  /** Bytes handed to the connection before it broke off. */
+  readonly sent: number;
+
+  /** `net` is how it broke off, after `sent` bytes had been sent. */
+  constructor(net: NetError, sent: number) {
+    super(net.message, { cause: net });
+    this.net = net;
+    this.sent = sent;
+  }
+}
+
+/** What timed out. */
+export type TimeoutKind = "connect" | "idle" | "answer";
+
+/** Something took longer than the time the user (or a default) allowed. */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+  /** What timed out: a connect, a connection with no data either way, an awaited answer. */
+  readonly kind: TimeoutKind;
+  /** The time allowed, in milliseconds. */
+  readonly ms: number;
+  /** The peer, or what was being done: `cannot connect to HOST:PORT`, `HOST:PORT`. */
+  readonly context: string;
+
+  /** `context` names the peer (idle) or the operation (connect, answer). */
+  constructor(kind: TimeoutKind, ms: number, context: string, options?: ErrorOptions) {
+    super(`${context}: ${kind} timeout after ${ms} ms`, options);
+    this.kind = kind;
+    this.ms = ms;
+    this.context = context;
+  }
+}
+
+/** Why a name did not resolve. */
+export type ResolveFailure =
+  | "not-found"
+  | "no-address"
+  | "resolver-unreachable"
+  | "resolver-timeout"
+  | "other";
+
+/** A host name could not be resolved (exit 3). */
+export class ResolveError extends Error {
+  override name = "ResolveError";
+  /** The name as the user gave it. */
+  readonly hostname: string;
+  /** Why it did not resolve. */
+  readonly failure: ResolveFailure;
+  /** The resolver's own words, for a failure of kind `other`; the family, for `no-address`. */
+  readonly detail: string | undefined;
+
+  /** `hostname` did not resolve, for `failure`. */
+  constructor(
+    hostname: string,
+    failure: ResolveFailure,
+    options: ErrorOptions & { detail?: string } = {},
+  ) {
+    super(`cannot resolve ${hostname}: ${failure}`, options);
+    this.hostname = hostname;
+    this.failure = failure;
+    this.detail = options.detail;
+  }
+}
+
+/** Why a TLS connection was not made, with what the words need. */
+export type TlsFailure =
+  | { kind: "expired"; notAfter: Date }
+  | { kind: "not-yet-valid"; notBefore: Date }
+  | { kind: "name-mismatch"; names: string[]; expected: string }
+  | { kind: "unknown-issuer"; issuer: string; fingerprint: string }
+  | { kind: "self-signed"; subject: string; fingerprint: string }
+  | { kind: "untrusted"; code: string; fingerprint: string }
+  | { kind: "pin-mismatch"; pinned: string; fingerprint: string }
+  | { kind: "not-tls"; sample: string }
+  | { kind: "timeout"; ms: number }
+  | { kind: "handshake"; detail: string };
+
+/** A TLS handshake failed or a certificate did not verify (exit 5). */
+export class TlsError extends Error {
+  override name = "TlsError";
+  /** What went wrong. */
+  readonly failure: TlsFailure;
+  /** The peer: `TLS with HOST:PORT`. */
+  readonly context: string;
+
+  /** `failure` in the TLS handshake described by `context`. */
+  constructor(failure: TlsFailure, context: string, options?: ErrorOptions) {
+    super(`${context}: ${failure.kind}`, options);
+    this.failure = failure;
+    this.context = context;
+  }
+}
+
+/** Writing stdout failed: usually its reader went away (`tcpkit connect ... | head`). */
+export class OutputError extends Error {
+  override name = "OutputError";
+  /** Bytes written to stdout before it failed. */
+  readonly written: number;
+
+  /** `cause` is the write's own error; `written` the bytes that made it. */
+  constructor(cause: unknown, written: number) {
+    super(`cannot write to stdout after ${written} bytes`, { cause });
+    this.written = written;
+  }
+
+  /** True when the reader closed its end (a broken pipe), not when the write itself failed. */
+  get brokenPipe(): boolean {
+    return this.cause instanceof Deno.errors.BrokenPipe;
+  }
+}
+
+/** Reading stdin failed (it is a directory, say): no input is taken as empty. */
+export class InputError extends Error {
+  override name = "InputError";
+  /** The system's words. */
+  readonly detail: string;
+
+  /** `detail` is the system's reason. */
+  constructor(detail: string, options?: ErrorOptions) {
+    super(`cannot read stdin: ${detail}`, options);
+    this.detail = detail;
+  }
+}
+
+/** An error in words, and the exit code it ends a command with. */
+export interface Described {
+  message: string;
+  exitCode: number;
+}
+
+const NET_WORDS: Record<NetFailure, string> = {
+  "refused": "connection refused",
+  "reset": "connection reset by peer",
+  "aborted": "connection aborted",
+  "broken-pipe": "the peer stopped reading (broken pipe)",
+  "in-use": "address already in use",
+  "not-available": "address not available on this host",
+  "host-unreachable": "no route to host (host unreachable)",
+  "network-unreachable": "network unreachable",
+  "permission": "permission denied",
+  "too-many-files": "too many open files",
+  "not-found": "no such socket file",
+  "other": "failed",
+};
+
+const RESOLVE_WORDS: Record<ResolveFailure, string> = {
+  "not-found": "name not found",
+  "no-address": "no address",
+  "resolver-unreachable": "the DNS server could not be reached",
+  "resolver-timeout": "the DNS server did not answer in time",
+  "other": "name not resolved",
+};
+
+/**
+ * Words an error for a person and picks its exit code: the one place that does. Anything that is
+ * not one of tcpkit's errors is an unexpected error (exit 1), still in one line.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { describeError, NetError } from "./errors.ts";
+ * assertEquals(describeError(new NetError("refused", "cannot connect to 127.0.0.1:1")), {
+ *   message: "cannot connect to 127.0.0.1:1: connection refused",
+ *   exitCode: 1,
+ * });
+ * ```
+ */
+export function describeError(e: unknown): Described {
+  if (e instanceof TcpkitError) return { message: e.message, exitCode: e.exitCode };
+  if (e instanceof NetError) {
+    return { message: netText(e), exitCode: ExitCode.network };
+  }
+  if (e instanceof UndeliveredError) {
+    return {
+      message: `${netText(e.net)}; ${formatBytes(e.sent)} sent, the rest of the input ` +
+        "was not delivered",
+      exitCode: ExitCode.network,
+    };
+  }
+  if (e instanceof TimeoutError) {
+    const after = formatDuration(e.ms);
+    const message = e.kind === "idle"
+      ? `idle timeout: no data either way for ${after}; closed ${e.context}`
+      : e.kind === "connect"
+      ? `${e.context}: timed out after ${after}`
+      : `${e.context}: no answer within ${after}`;
+    return { message, exitCode: ExitCode.timeout };
+  }
+  if (e instanceof ResolveError) {
+    const why = e.failure === "no-address"
+      ? `no ${e.detail ?? ""} address`.replace("  ", " ")
+      : e.failure === "other" && e.detail
+      ? e.detail
+      : RESOLVE_WORDS[e.failure];
+    return { message: `cannot resolve host "${e.hostname}": ${why}`, exitCode: ExitCode.resolve };
+  }
+  if (e instanceof TlsError) {
+    return { message: `${e.context}: ${tlsText(e.failure)}`, exitCode: ExitCode.tls };
+  }
+  if (e instanceof OutputError) {
+    const why = e.brokenPipe
+      ? "output closed early (broken pipe)"
+      : `cannot write to stdout (${causeText(e.cause)})`;
+    return { message: `${why} after ${formatBytes(e.written)}`, exitCode: ExitCode.network };
+  }
+  if (e instanceof InputError) {
+    return { message: `cannot read stdin: ${e.detail}`, exitCode: ExitCode.network };
+  }
+  return { message: `unexpected error: ${causeText(e)}`, exitCode: ExitCode.network };
+}
+
+function netText(e: NetError): string {
+  const reason = e.failure === "other" && e.detail ? e.detail : NET_WORDS[e.failure];
+  return `${e.context}: ${reason}${e.hint ? `; ${e.hint}` : ""}`;
+}
+
+/** The words for a TLS failure: `certificate expired on 2026-10-01 (56 days ago)`. */
+export function tlsText(failure: TlsFailure, now: Date = new Date()): string {
+  switch (failure.kind) {
+    case "expired":
+      return `certificate expired on ${day(failure.notAfter)} (${ago(failure.notAfter, now)})`;
+    case "not-yet-valid":
+      return `certificate is not valid until ${day(failure.notBefore)} (${
+        ago(failure.notBefore, now)
+      })`;
+    case "name-mismatch":
+      return `certificate is for ${
+        failure.names.length > 0 ? failure.names.join(", ") : "no name"
+      }, not ${failure.expected}`;
+    case "unknown-issuer":
+      return `unknown issuer "${failure.issuer}" (use --ca FILE, or --pin ${failure.fingerprint} ` +
+        "to trust this certificate)";
+    case "self-signed":
+      return `self-signed certificate "${failure.subject}" (use --pin ${failure.fingerprint} ` +
+        "to trust it, or --ca FILE)";
+    case "untrusted":
+      return `certificate not trusted (${failure.code}; use --ca FILE, or --pin ` +
+        `${failure.fingerprint} to trust this certificate)`;
+    case "pin-mismatch":
+      return `certificate fingerprint ${failure.fingerprint} does not match --pin ${failure.pinned}`;
+    case "not-tls":
+      return `the server does not speak TLS (it sent "${failure.sample}")`;
+    case "timeout":
+      return `TLS handshake timed out after ${formatDuration(failure.ms)}`;
+    case "handshake":
+      return `TLS handshake failed: ${failure.detail}`;
+  }
+}
+
+/** `2026-10-01`. */
+function day(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** `56 days ago`, `in 3 days`, `today`. */
+function ago(date: Date, now: Date): string {
+  const days = Math.round((now.getTime() - date.getTime()) / 86_400_000);
+  if (days === 0) return "today";
+  const n = Math.abs(days);
+  return days > 0 ? `${n} day${n === 1 ? "" : "s"} ago` : `in ${n} day${n === 1 ? "" : "s"}`;
+}
+
+function causeText(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s*\(os error \d+\)$/, "");
 }
