@@ -1,6 +1,12 @@
 import { concatBytes } from "../_bytes.ts";
 import { assertEquals, assertStrictEquals } from "@std/assert";
-import { BANNER_QUIET, identifyProtocol, quietSpellFor } from "../../lib/protocol/banner.ts";
+import {
+  BANNER_QUIET,
+  identifyProtocol,
+  type ProtocolName,
+  PROTOCOLS,
+  quietSpellFor,
+} from "../../lib/protocol/banner.ts";
 
 const encoder = new TextEncoder();
 
@@ -427,4 +433,231 @@ Deno.test("quietSpellFor() follows the rules it is given", () => {
 
 Deno.test("quietSpellFor() waits the longer spell for an incomplete MySQL packet ending in 0x0a", () => {
   assertEquals(quietSpellFor(new Uint8Array([0x4a, 0, 0, 0, 0x0a])), 500);
+});
+
+// --- PROTOCOLS ---
+
+Deno.test("PROTOCOLS lists every protocol identifyProtocol() can name, once each", () => {
+  // A Record over the type: the compiler insists that every name of ProtocolName is here.
+  const names: Record<ProtocolName, true> = {
+    ssh: true,
+    smtp: true,
+    ftp: true,
+    pop3: true,
+    imap: true,
+    vnc: true,
+    mysql: true,
+    telnet: true,
+    nntp: true,
+    irc: true,
+    rsync: true,
+    "tcpkit-greet": true,
+  };
+  assertEquals([...PROTOCOLS].sort(), Object.keys(names).sort());
+  assertStrictEquals(new Set(PROTOCOLS).size, PROTOCOLS.length);
+});
+
+Deno.test("PROTOCOLS keeps the README's order, with tcpkit-greet last", () => {
+  assertEquals([...PROTOCOLS], [
+    "ssh",
+    "smtp",
+    "ftp",
+    "pop3",
+    "imap",
+    "vnc",
+    "mysql",
+    "telnet",
+    "nntp",
+    "irc",
+    "rsync",
+    "tcpkit-greet",
+  ]);
+});
+
+Deno.test("identifyProtocol() names only protocols that PROTOCOLS lists", () => {
+  const greetings = [
+    bytes("SSH-2.0-OpenSSH_9.2p1\r\n"),
+    bytes("220 mx ESMTP\r\n"),
+    bytes("220 (vsFTPd 3.0.3)\r\n"),
+    bytes("+OK ready\r\n"),
+    bytes("* OK ready\r\n"),
+    bytes("RFB 003.008\n"),
+    MYSQL_8,
+    Uint8Array.from([0xff, 0xfd, 0x18]),
+    bytes("200 news.example.com NNTP ready\r\n"),
+    bytes("NOTICE AUTH :*** hello\r\n"),
+    bytes("@RSYNCD: 31.0\n"),
+    bytes("Server: Welcome!\n"),
+  ];
+  const named = greetings.map((greeting) => identifyProtocol(greeting));
+  assertEquals(named, [...PROTOCOLS]);
+});
+
+// --- identifyProtocol(): every line of a multi-line reply ---
+
+Deno.test("identifyProtocol() finds ESMTP on a later line of a multi-line greeting", () => {
+  assertStrictEquals(
+    identifyProtocol(bytes(
+      "220-relay.example.org\r\n" +
+        "220-Unauthorised use of this system is prohibited.\r\n" +
+        "220 ESMTP ready\r\n",
+    )),
+    "smtp",
+  );
+});
+
+Deno.test("identifyProtocol() finds the FTP server's name on a later line", () => {
+  assertStrictEquals(
+    identifyProtocol(
+      bytes("220-Welcome to example.org\r\n220-Powered by ProFTPD\r\n220 Ready\r\n"),
+    ),
+    "ftp",
+  );
+});
+
+Deno.test("identifyProtocol() reads the RFC 959 text lines inside a multi-line FTP reply", () => {
+  assertStrictEquals(
+    identifyProtocol(
+      bytes("220-Welcome\r\nThis is the FTP service of example.org.\r\n220 Ready\r\n"),
+    ),
+    "ftp",
+  );
+});
+
+Deno.test("identifyProtocol() finds the words that tell beyond the first 1,024 bytes", () => {
+  const notice = Array.from(
+    { length: 40 },
+    (_, i) => `220-Line ${i} of a long legal notice about acceptable use.\r\n`,
+  ).join("");
+  const greeting = bytes(`${notice}220 ESMTP Exim 4.96 ready\r\n`);
+  assertStrictEquals(greeting.length > 2048, true);
+  assertStrictEquals(identifyProtocol(greeting), "smtp");
+});
+
+Deno.test("identifyProtocol() takes no e-mail address on a later line for SMTP", () => {
+  const greeting = bytes(
+    "220-Welcome to the archive\r\n220-Questions? E-mail admin@example.org\r\n220 Ready\r\n",
+  );
+  assertStrictEquals(identifyProtocol(greeting), null);
+  assertStrictEquals(identifyProtocol(greeting, 21), "ftp");
+});
+
+Deno.test("identifyProtocol() still takes mail in the server's name on the first line as SMTP", () => {
+  assertStrictEquals(identifyProtocol(bytes("220 mail.example.com ready\r\n")), "smtp");
+});
+
+// --- identifyProtocol(): the port as a hint ---
+
+Deno.test("identifyProtocol() names a bare 220 greeting smtp on the mail ports", () => {
+  for (const port of [25, 465, 587, 2525]) {
+    assertStrictEquals(identifyProtocol(bytes("220 Welcome\r\n"), port), "smtp", `port ${port}`);
+  }
+});
+
+Deno.test("identifyProtocol() names a bare 220 greeting ftp on the FTP ports", () => {
+  for (const port of [21, 990]) {
+    assertStrictEquals(identifyProtocol(bytes("220 Welcome\r\n"), port), "ftp", `port ${port}`);
+  }
+});
+
+Deno.test("identifyProtocol() leaves a bare 220 greeting unnamed on other ports", () => {
+  for (const port of [undefined, 22, 80, 110, 2121, 8025]) {
+    assertStrictEquals(identifyProtocol(bytes("220 Welcome\r\n"), port), null, `port ${port}`);
+  }
+});
+
+Deno.test("identifyProtocol() believes the greeting's words over the port", () => {
+  assertStrictEquals(identifyProtocol(bytes("220 (vsFTPd 3.0.3)\r\n"), 25), "ftp");
+  assertStrictEquals(identifyProtocol(bytes("220 mx.example.com ESMTP Postfix\r\n"), 21), "smtp");
+  assertStrictEquals(identifyProtocol(bytes("SSH-2.0-OpenSSH_9.2p1\r\n"), 21), "ssh");
+  assertStrictEquals(identifyProtocol(bytes("* OK IMAP4rev1 ready\r\n"), 110), "imap");
+});
+
+Deno.test("identifyProtocol() takes the port over 'mail' in a bare 220 greeting's first line", () => {
+  assertStrictEquals(identifyProtocol(bytes("220 mail.example.com ready\r\n"), 21), "ftp");
+});
+
+Deno.test("identifyProtocol() guesses nothing from the POP3 ports: only +OK is POP3", () => {
+  for (const port of [110, 995]) {
+    assertStrictEquals(identifyProtocol(bytes("hello\r\n"), port), null, `port ${port}`);
+    assertStrictEquals(identifyProtocol(bytes("Welcome\r\n"), port), null, `port ${port}`);
+    assertStrictEquals(identifyProtocol(bytes("220 Welcome\r\n"), port), null, `port ${port}`);
+    assertStrictEquals(identifyProtocol(bytes("+OK ready\r\n"), port), "pop3", `port ${port}`);
+  }
+});
+
+Deno.test("identifyProtocol() uses the port for 220 greetings only", () => {
+  assertStrictEquals(identifyProtocol(bytes("554 No service\r\n"), 25), null);
+  assertStrictEquals(identifyProtocol(bytes("hello\r\n"), 21), null);
+  assertStrictEquals(identifyProtocol(new Uint8Array(0), 25), null);
+});
+
+// --- quietSpellFor(): numeric replies ---
+
+Deno.test("quietSpellFor() is Infinity after a numeric reply's continuation line", () => {
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\n")), Infinity);
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\n")), Infinity);
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\n220-more\r\n")), Infinity);
+  assertStrictEquals(
+    quietSpellFor(bytes("220---------- Welcome to Pure-FTPd ----------\r\n")),
+    Infinity,
+  );
+});
+
+Deno.test("quietSpellFor() is Infinity while the next line of an open reply is arriving", () => {
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\n220 rea")), Infinity);
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\n220 ready\r")), Infinity);
+});
+
+Deno.test("quietSpellFor() is Infinity after RFC 959 text lines inside an open reply", () => {
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\nSome text\r\n")), Infinity);
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\n  220 indented\r\n")), Infinity);
+  // Another code followed by a space ends nothing: only the reply's own code does.
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\n221 not the end\r\n")), Infinity);
+});
+
+Deno.test("quietSpellFor() is 0 once the last line of a multi-line reply has come", () => {
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\n220-more\r\n220 ready\r\n")), 0);
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\n220 ready\n")), 0);
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\nSome text\r\n220 ready\r\n")), 0);
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\n220\r\n")), 0);
+});
+
+Deno.test("quietSpellFor() is 0 after a one-line numeric reply", () => {
+  assertStrictEquals(quietSpellFor(bytes("220 mx.example.com ESMTP Postfix\r\n")), 0);
+  assertStrictEquals(quietSpellFor(bytes("220 (vsFTPd 3.0.3)\n")), 0);
+  assertStrictEquals(quietSpellFor(bytes("200 news.example.com NNTP ready\r\n")), 0);
+  assertStrictEquals(quietSpellFor(bytes("421 Too many connections\r\n")), 0);
+});
+
+Deno.test("quietSpellFor() waits out a pause between the lines of a multi-line greeting", () => {
+  // The case greet cut short: 220-Welcome, then 0.3 s later the rest.
+  const first = bytes("220-Welcome\r\n");
+  assertStrictEquals(quietSpellFor(first), Infinity);
+  const whole = concat(first, "220-more\r\n220 ready\r\n");
+  assertStrictEquals(quietSpellFor(whole), 0);
+  assertStrictEquals(identifyProtocol(whole, 25), "smtp");
+});
+
+Deno.test("quietSpellFor() is 0 and Infinity whatever rules it is given", () => {
+  const rules = { afterLineMs: 7, afterPartialMs: 70 };
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome\r\n"), rules), Infinity);
+  assertStrictEquals(quietSpellFor(bytes("220 ready\r\n"), rules), 0);
+});
+
+Deno.test("quietSpellFor() keeps the usual spells when a reply is followed by something else", () => {
+  assertStrictEquals(quietSpellFor(bytes("220 ready\r\nX")), 500);
+  assertStrictEquals(quietSpellFor(bytes("220 ready\r\nhello\r\n")), 100);
+});
+
+Deno.test("quietSpellFor() keeps the usual spells for greetings that are no numeric reply", () => {
+  assertStrictEquals(quietSpellFor(bytes("hello\r\n220 ready\r\n")), 100);
+  assertStrictEquals(quietSpellFor(bytes("2200-not a reply\r\n")), 100);
+  assertStrictEquals(quietSpellFor(bytes("22-not a reply\r\n")), 100);
+  assertStrictEquals(quietSpellFor(bytes("220x\r\n")), 100);
+  assertStrictEquals(quietSpellFor(bytes("220-Welcome")), 500); // no complete line yet
+});
+
+Deno.test("quietSpellFor() is Infinity after a continuation line even below other text", () => {
+  assertStrictEquals(quietSpellFor(bytes("hello\r\n220-Welcome\r\n")), Infinity);
 });
