@@ -7,28 +7,28 @@ import { type Command, parseCommandLine } from "./lib/cli/args.ts";
 import { COMMAND_HELP, MAIN_HELP } from "./lib/cli/help.ts";
 import { connect } from "./lib/commands/connect.ts";
 import { serve } from "./lib/commands/serve.ts";
-import { ExitCode, TcpkitError, UsageError } from "./lib/errors.ts";
+import { describeError, ExitCode, UsageError } from "./lib/errors.ts";
 import { writerSink } from "./lib/io/chunks.ts";
 import { stdinSource } from "./lib/io/stdin.ts";
-import { createReporter, flushStderr, writeStderrLine } from "./lib/report.ts";
+import { createReporter, StderrLines } from "./lib/report.ts";
 
-/** Runs tcpkit with `args` and resolves to its exit code; never throws. */
-export async function main(args: string[]): Promise<number> {
+/** Runs tcpkit with `args`, reporting on `stderr`, and resolves to its exit code; never throws. */
+export async function main(args: string[], stderr: StderrLines): Promise<number> {
   let command: Command | undefined;
   try {
     command = parseCommandLine(args);
-    return await run(command);
+    return await run(command, stderr);
   } catch (e) {
     // --json asks for JSON on stderr also when the command line itself is wrong.
     const end = args.indexOf("--");
     const json = command !== undefined && "json" in command
       ? command.json
       : args.slice(0, end < 0 ? undefined : end).includes("--json");
-    return reportError(e, json);
+    return reportError(e, json, stderr.line);
   }
 }
 
-async function run(command: Command): Promise<number> {
+async function run(command: Command, stderr: StderrLines): Promise<number> {
   switch (command.command) {
     case "help":
       return printHelp(command.topic);
@@ -39,13 +39,12 @@ async function run(command: Command): Promise<number> {
       return ExitCode.ok;
     case "serve": {
       const shutdown = new AbortController();
-      const stopOn = () => shutdown.abort();
-      const signals = listenForSignals(["SIGINT", "SIGTERM"], stopOn);
+      const signals = listenForSignals(["SIGINT", "SIGTERM"], () => shutdown.abort());
       try {
         return await serve(command, {
           input: stdinSource(),
           output: writerSink(Deno.stdout),
-          reporter: createReporter(command),
+          reporter: createReporter(command, stderr.line),
           signal: shutdown.signal,
           inputIsTerminal: Deno.stdin.isTerminal(),
         });
@@ -56,7 +55,10 @@ async function run(command: Command): Promise<number> {
     case "greet": {
       const { greet } = await import("./lib/commands/greet.ts");
       return await interruptible(
-        greet(command, { output: writerSink(Deno.stdout), reporter: createReporter(command) }),
+        greet(command, {
+          output: writerSink(Deno.stdout),
+          reporter: createReporter(command, stderr.line),
+        }),
       );
     }
     case "check": {
@@ -67,7 +69,7 @@ async function run(command: Command): Promise<number> {
       return await interruptible(connect(command, {
         input: stdinSource(),
         output: writerSink(Deno.stdout),
-        reporter: createReporter(command),
+        reporter: createReporter(command, stderr.line),
         inputIsTerminal: Deno.stdin.isTerminal(),
       }));
   }
@@ -114,21 +116,19 @@ async function writeStdout(text: string): Promise<void> {
   }
 }
 
-/** Prints one line for any error, never a stack trace, and picks the exit code. */
-function reportError(e: unknown, json: boolean): number {
-  const error = e instanceof TcpkitError
-    ? e
-    : new TcpkitError(`unexpected error: ${e instanceof Error ? e.message : String(e)}`);
-  const message = `tcpkit: ${lowerFirst(error.message)}`;
+/** Prints one line for any error, never a stack trace; its exit code is the contract's. */
+function reportError(e: unknown, json: boolean, writeLine: (line: string) => void): number {
+  const { message: text, exitCode } = describeError(e);
+  const message = `tcpkit: ${lowerFirst(text)}`;
   if (json) {
-    writeStderrLine(JSON.stringify({ event: "error", message, exit_code: error.exitCode }));
+    writeLine(JSON.stringify({ event: "error", message, exit_code: exitCode }));
   } else {
-    writeStderrLine(message);
-    if (error instanceof UsageError) {
-      writeStderrLine(`Try "tcpkit ${error.command ? `${error.command} ` : ""}--help".`);
+    writeLine(message);
+    if (e instanceof UsageError) {
+      writeLine(`Try "tcpkit ${e.command ? `${e.command} ` : ""}--help".`);
     }
   }
-  return error.exitCode;
+  return exitCode;
 }
 
 function lowerFirst(text: string): string {
@@ -136,7 +136,8 @@ function lowerFirst(text: string): string {
 }
 
 if (import.meta.main) {
-  const code = await main(Deno.args);
-  flushStderr();
+  const stderr = new StderrLines();
+  const code = await main(Deno.args, stderr);
+  stderr.flush();
   Deno.exit(code);
 }

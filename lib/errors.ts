@@ -87,18 +87,18 @@ export class NetError extends Error {
   }
 }
 
-/** A connection that broke off while it still had data to send. */
+/** A connection that broke off while it still had data to send: how, and how much was sent. */
 export class UndeliveredError extends Error {
   override name = "UndeliveredError";
-  /** How the connection broke off. */
-  readonly net: NetError;
+  /** How the connection broke off (a reset, a failed write). */
+  readonly reason: Error;
   /** Bytes handed to the connection before it broke off. */
   readonly sent: number;
 
-  /** `net` is how it broke off, after `sent` bytes had been sent. */
-  constructor(net: NetError, sent: number) {
-    super(net.message, { cause: net });
-    this.net = net;
+  /** `reason` is how it broke off, after `sent` bytes had been sent. */
+  constructor(reason: Error, sent: number) {
+    super(reason.message, { cause: reason });
+    this.reason = reason;
     this.sent = sent;
   }
 }
@@ -265,10 +265,10 @@ export function describeError(e: unknown): Described {
     return { message: netText(e), exitCode: ExitCode.network };
   }
   if (e instanceof UndeliveredError) {
+    const { message, exitCode } = describeError(e.reason);
     return {
-      message: `${netText(e.net)}; ${formatBytes(e.sent)} sent, the rest of the input ` +
-        "was not delivered",
-      exitCode: ExitCode.network,
+      message: `${message}; ${formatBytes(e.sent)} sent, the rest of the input was not delivered`,
+      exitCode,
     };
   }
   if (e instanceof TimeoutError) {

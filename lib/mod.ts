@@ -1,29 +1,114 @@
 /**
  * @module
- * tcpkit as a library: the commands, the byte pump and the parsing behind the CLI.
+ * tcpkit as a library: the commands behind the CLI, the endpoints they dial and listen on, the
+ * one two-way byte pump, the pure protocol rules, and the typed errors with their words.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { describeError, parseCommandLine, parseEndpoint } from "./mod.ts";
+ * assertEquals(parseEndpoint("unix:/tmp/app.sock"), { kind: "unix", path: "/tmp/app.sock", tls: false });
+ * assertEquals(parseCommandLine(["connect", "localhost", "ssh"]).command, "connect");
+ * try {
+ *   parseCommandLine(["connect", "localhost:70000"]);
+ * } catch (e) {
+ *   assertEquals(describeError(e).exitCode, 2);
+ * }
+ * ```
  */
 export {
+  type CheckCommand,
   type Command,
   type ConnectCommand,
+  type GreetCommand,
   parseCommandLine,
+  type ReportOptions,
   type ServeCommand,
+  type ServeMode,
 } from "./cli/args.ts";
-export { formatDuration, parseDuration } from "./cli/duration.ts";
+export { parseDuration } from "./cli/duration.ts";
+export { check, type CheckIO } from "./commands/check.ts";
 export { connect, type ConnectIO } from "./commands/connect.ts";
+export { greet, type GreetIO } from "./commands/greet.ts";
 export { serve, type ServeIO } from "./commands/serve.ts";
-export { ExitCode, TcpkitError, UsageError } from "./errors.ts";
+export {
+  type Described,
+  describeError,
+  ExitCode,
+  InputError,
+  NetError,
+  type NetErrorOptions,
+  type NetFailure,
+  OutputError,
+  ResolveError,
+  type ResolveFailure,
+  TcpkitError,
+  TimeoutError,
+  type TimeoutKind,
+  TlsError,
+  type TlsFailure,
+  tlsText,
+  UndeliveredError,
+  UsageError,
+} from "./errors.ts";
+export { formatBytes, formatDuration, formatRate } from "./format.ts";
 export {
   bytesSource,
   type ChunkSink,
   type ChunkSource,
   connSink,
+  type ConnSinkOptions,
+  connSource,
+  type Reader,
   readerSource,
+  type ReaderSourceOptions,
   streamSink,
   streamSource,
+  type Writer,
   writerSink,
 } from "./io/chunks.ts";
-export { escapeBytes } from "./io/escape.ts";
+export {
+  duplex,
+  type DuplexFailure,
+  type DuplexOptions,
+  type DuplexResult,
+  type End,
+  failureOf,
+  type Leg,
+} from "./io/duplex.ts";
+export { escapeBytes, type EscapeOptions, escapeText } from "./io/escape.ts";
 export { pump, PumpError, type PumpOptions } from "./io/pump.ts";
 export { formatAddress, type HostPort, parseHostPort, parsePort } from "./net/address.ts";
-export { dial, type DialOptions } from "./net/dial.ts";
+export { dial, type Dialed, type DialOptions } from "./net/dial.ts";
+export {
+  type Endpoint,
+  type EndpointOptions,
+  formatEndpoint,
+  type ListenEndpoint,
+  parseEndpoint,
+  parseListenEndpoint,
+  type TcpEndpoint,
+  type TcpListenEndpoint,
+  type UnixEndpoint,
+} from "./net/endpoint.ts";
+export { type Cidr, Gate, type GateOptions, parseCidr } from "./net/gate.ts";
 export { listen, type Listening } from "./net/listen.ts";
+export {
+  identifyProtocol,
+  type Protocol,
+  type ProtocolName,
+  PROTOCOLS,
+} from "./protocol/banner.ts";
+export {
+  encodeProxyHeader,
+  type ParsedProxyHeader,
+  parseProxyHeader,
+  type ProxyPeer,
+} from "./protocol/proxy.ts";
+export {
+  StartTlsClient,
+  type StartTlsOptions,
+  type StartTlsProtocol,
+  type StartTlsStep,
+} from "./protocol/starttls.ts";
+export { createReporter, type EventFields, type Reporter, StderrLines, Traffic } from "./report.ts";

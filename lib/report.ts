@@ -1,13 +1,13 @@
 /** Diagnostics on stderr: one line a person reads, or one JSON object a program reads. */
-import { format as formatByteCount } from "@std/fmt/bytes";
 import type { ReportOptions } from "./cli/args.ts";
-import { formatDuration } from "./cli/duration.ts";
+import { formatBytes, formatDuration, formatRate, round } from "./format.ts";
 
 /** Fields of a JSON event. */
 export type EventFields = Record<string, string | number | boolean | null | undefined | string[]>;
 
 /** Where commands report what happens. */
 export interface Reporter {
+  /** True when events are JSON objects (`--json`). */
   readonly json: boolean;
   /**
    * Reports an event: in JSON mode always, as `{"event": name, ...fields}`; in text mode as
@@ -22,48 +22,56 @@ export interface Reporter {
 }
 
 const encoder = new TextEncoder();
-
-/**
- * Lines waiting to be written to stderr, already encoded (a busy server's lines would otherwise
- * be kept as strings that its garbage collector copies), and the timer of the next flush.
- */
-const pending = new Uint8Array(64 * 1024);
-let used = 0;
-let flushTimer: ReturnType<typeof setTimeout> | undefined;
-/** When stderr was last written, and the least time between two writes of a busy process. */
-let lastFlush = -Infinity;
+/** The least time between two writes of a busy process's lines. */
 const FLUSH_INTERVAL_MS = 100;
 
 /**
- * Writes a line to stderr: at once when stderr was last written 100 ms ago or more, else with the
- * other lines of the next 100 ms. A busy server logs thousands of sessions a second: one write
- * each would cost a system call each, and a timer every few milliseconds costs a busy event loop
- * more than the lines themselves. {@linkcode flushStderr} writes the lines at once. A closed
- * stderr is ignored, since there is nowhere left to report.
+ * Lines for stderr, written at once when stderr was last written 100 ms ago or more, else with
+ * the other lines of the next 100 ms. A busy server logs thousands of sessions a second: one
+ * write each would cost a system call each, and a timer every few milliseconds costs a busy
+ * event loop more than the lines themselves. The lines wait already encoded (a busy server's
+ * lines would otherwise be kept as strings that its garbage collector copies). A closed stderr
+ * is ignored, since there is nowhere left to report.
  */
-export function writeStderrLine(line: string): void {
-  // A UTF-16 code unit takes at most 3 bytes in UTF-8, and the line feed 1.
-  if (line.length * 3 + 1 > pending.length - used) {
-    flushStderr();
-    if (line.length * 3 + 1 > pending.length) return writeStderr(encoder.encode(line + "\n"));
-  }
-  used += encoder.encodeInto(line, pending.subarray(used)).written;
-  pending[used++] = 0x0a;
-  if (flushTimer !== undefined) return;
-  const wait = lastFlush + FLUSH_INTERVAL_MS - performance.now();
-  if (wait <= 0) return flushStderr();
-  flushTimer = setTimeout(flushStderr, wait);
-}
+export class StderrLines {
+  #pending = new Uint8Array(64 * 1024);
+  #used = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastFlush = -Infinity;
+  #write: (bytes: Uint8Array) => void;
 
-/** Writes every gathered line now (main.ts calls it before exiting). */
-export function flushStderr(): void {
-  clearTimeout(flushTimer);
-  flushTimer = undefined;
-  lastFlush = performance.now();
-  if (used === 0) return;
-  const bytes = pending.subarray(0, used);
-  used = 0;
-  writeStderr(bytes);
+  /** Lines go to `write` (stderr's synchronous write by default). */
+  constructor(write: (bytes: Uint8Array) => void = writeStderr) {
+    this.#write = write;
+  }
+
+  /** Writes `line` and a line feed, now or with the next batch. */
+  readonly line = (line: string): void => {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8, and the line feed 1.
+    if (line.length * 3 + 1 > this.#pending.length - this.#used) {
+      this.flush();
+      if (line.length * 3 + 1 > this.#pending.length) {
+        return this.#write(encoder.encode(line + "\n"));
+      }
+    }
+    this.#used += encoder.encodeInto(line, this.#pending.subarray(this.#used)).written;
+    this.#pending[this.#used++] = 0x0a;
+    if (this.#timer !== undefined) return;
+    const wait = this.#lastFlush + FLUSH_INTERVAL_MS - performance.now();
+    if (wait <= 0) return this.flush();
+    this.#timer = setTimeout(this.flush, wait);
+  };
+
+  /** Writes every gathered line now (main.ts calls it before exiting). */
+  readonly flush = (): void => {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#lastFlush = performance.now();
+    if (this.#used === 0) return;
+    const bytes = this.#pending.subarray(0, this.#used);
+    this.#used = 0;
+    this.#write(bytes);
+  };
 }
 
 function writeStderr(bytes: Uint8Array): void {
@@ -76,10 +84,10 @@ function writeStderr(bytes: Uint8Array): void {
   }
 }
 
-/** Creates a reporter; `writeLine` is where its lines go (stderr by default). */
+/** Creates a reporter; `writeLine` is where its lines go. */
 export function createReporter(
   options: ReportOptions,
-  writeLine: (line: string) => void = writeStderrLine,
+  writeLine: (line: string) => void,
 ): Reporter {
   const shows = (always = false) => options.json || always || options.verbose;
   return {
@@ -92,21 +100,14 @@ export function createReporter(
   };
 }
 
-/** Formats a byte count for people: `0 B`, `1.5 KiB`, `1 GiB`. */
-export function formatBytes(bytes: number): string {
-  return formatByteCount(bytes, { binary: true }) as string;
-}
-
-/** Bytes moved over a time, as a rate for people: `812 MiB/s`. */
-export function formatRate(bytes: number, ms: number): string {
-  return ms > 0 ? `${formatBytes((bytes * 1000) / ms)}/s` : "-";
-}
-
 /** Traffic on one connection, counted as it flows. */
 export class Traffic {
+  /** Bytes sent to the peer. */
   sent = 0;
+  /** Bytes received from the peer. */
   received = 0;
-  readonly startedAt = performance.now();
+  /** When the connection started, on `performance.now()`'s clock. */
+  readonly startedAt: number = performance.now();
 
   /** Milliseconds since the connection started. */
   elapsed(): number {
@@ -136,9 +137,4 @@ export class Traffic {
     ].filter(Boolean).join(", ");
     return `${parts} in ${formatDuration(ms)} (${formatRate(this.sent + this.received, ms)})`;
   }
-}
-
-/** Rounds milliseconds to microseconds for JSON. */
-export function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -7,7 +7,7 @@
  * - `many`: 3,000 lines of UTF-8 (more than the 64 KiB gathered at most), lone surrogates, one
  *   line of 100,000 characters, and lines of 3-byte characters; then flushes.
  */
-import { flushStderr, writeStderrLine } from "../lib/report.ts";
+import { StderrLines } from "../lib/report.ts";
 
 /** The lines of `many`, which the test expects back. */
 export function manyLines(): string[] {
@@ -26,6 +26,8 @@ export function manyLines(): string[] {
 }
 
 if (import.meta.main) {
+  const stderr = new StderrLines();
+  const writeStderrLine = stderr.line;
   const mode = Deno.args[0];
   if (mode === "first") {
     writeStderrLine("one");
@@ -37,7 +39,7 @@ if (import.meta.main) {
     setTimeout(() => Deno.exit(0), 300);
   } else {
     for (const line of manyLines()) writeStderrLine(line);
-    flushStderr();
+    stderr.flush();
     Deno.exit(0);
   }
 }

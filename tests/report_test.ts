@@ -10,19 +10,19 @@ function stderrLines(mode: string) {
   return run([Deno.execPath(), "run", "--quiet", "--config", CONFIG, SCRIPT, mode]);
 }
 
-Deno.test("writeStderrLine() writes a line at once when nothing was written lately", async () => {
+Deno.test("StderrLines writes a line at once when nothing was written lately", async () => {
   const out = await stderrLines("first");
   assertEquals(out.code, 0);
   assertEquals(out.stderr, "one\n");
 });
 
-Deno.test("writeStderrLine() writes lines that come at once without waiting for an exit", async () => {
+Deno.test("StderrLines writes lines that come at once without waiting for an exit", async () => {
   const out = await stderrLines("burst");
   assertEquals(out.code, 0);
   assertEquals(out.stderr, "one\ntwo\nthree\n");
 });
 
-Deno.test("writeStderrLine() keeps every line whole and in order, past its buffer", async () => {
+Deno.test("StderrLines keeps every line whole and in order, past its buffer", async () => {
   const out = await stderrLines("many");
   assertEquals(out.code, 0);
   // A lone surrogate cannot be written as UTF-8: it becomes U+FFFD, as TextEncoder makes it.

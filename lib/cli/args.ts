@@ -1,9 +1,15 @@
 /** From argv to a validated command: every bad flag is rejected before a socket opens. */
 import { UsageError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
-import { type HostPort, parseHostPort, parseListenAddress, parsePort } from "../net/address.ts";
+import { parseHostAndPort } from "../net/address.ts";
+import {
+  type Endpoint,
+  type ListenEndpoint,
+  parseEndpoint,
+  parseListenEndpoint,
+} from "../net/endpoint.ts";
 import { MAX_CONCURRENCY } from "../net/probe.ts";
-import { parseTarget, type Target } from "../net/targets.ts";
+import { parseTargets, type Target } from "../net/targets.ts";
 import { parseDuration } from "./duration.ts";
 import { type FlagSpec, type ParsedFlags, parseFlags } from "./flags.ts";
 
@@ -24,8 +30,8 @@ export type ServeMode =
 /** A validated `serve` command line. */
 export interface ServeCommand extends ReportOptions {
   command: "serve";
-  hostname?: string;
-  port: number;
+  /** Where to listen. */
+  listen: ListenEndpoint;
   mode: ServeMode;
   keepOpen: boolean;
   idleTimeoutMs?: number;
@@ -34,7 +40,7 @@ export interface ServeCommand extends ReportOptions {
 /** A validated `connect` command line. */
 export interface ConnectCommand extends ReportOptions {
   command: "connect";
-  target: HostPort;
+  target: Endpoint;
   send?: string;
   timeoutMs?: number;
   idleTimeoutMs?: number;
@@ -43,7 +49,7 @@ export interface ConnectCommand extends ReportOptions {
 /** A validated `greet` command line: the dialogue with `names`, else the banner. */
 export interface GreetCommand extends ReportOptions {
   command: "greet";
-  target: HostPort;
+  target: Endpoint;
   names: string[];
   /** How long to wait for the server's words (the banner; each answer in the dialogue). */
   waitMs: number;
@@ -181,7 +187,7 @@ function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {
   }
   return {
     command: "serve",
-    ...parseListenAddress(address),
+    listen: parseListenEndpoint(address),
     mode: modes[0] ?? { kind: "stdio" },
     keepOpen: flags.booleans.has("keep-open"),
     idleTimeoutMs: optionalDuration(flags, "idle-timeout"),
@@ -195,9 +201,9 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
     throw new UsageError("Missing target: expected connect HOST:PORT or HOST PORT", "connect");
   }
   rejectExtra(extra, "connect");
-  const target = second === undefined
-    ? parseHostPort(first)
-    : { hostname: first.replace(/^\[(.*)\]$/, "$1"), port: parsePort(second) };
+  const target: Endpoint = second === undefined
+    ? parseEndpoint(first)
+    : { kind: "tcp", ...parseHostAndPort(first, second), tls: false };
   return {
     command: "connect",
     target,
@@ -222,7 +228,7 @@ function toGreet(flags: ParsedFlags, report: ReportOptions): GreetCommand {
   }
   return {
     command: "greet",
-    target: parseHostPort(address),
+    target: parseEndpoint(address),
     names,
     waitMs: optionalDuration(flags, "wait") ?? GREET_WAIT_MS,
     timeoutMs: optionalDuration(flags, "timeout"),
@@ -238,7 +244,7 @@ function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
   }
   return {
     command: "check",
-    targets: flags.positionals.map(parseTarget),
+    targets: parseTargets(flags.positionals),
     timeoutMs: optionalDuration(flags, "timeout") ?? CHECK_DEFAULTS.timeoutMs,
     count: optionalCount(flags, "count", 1_000_000) ?? 1,
     intervalMs: optionalDuration(flags, "interval") ?? CHECK_DEFAULTS.intervalMs,

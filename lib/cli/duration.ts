@@ -1,4 +1,4 @@
-/** Durations on the command line (`500ms`, `2s`, `1m`, a bare number of seconds) and in reports. */
+/** Durations on the command line: `500ms`, `2s`, `1m`, or a bare number of seconds. */
 import { UsageError } from "../errors.ts";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -29,14 +29,4 @@ export function parseDuration(raw: string, option = "duration"): number {
     throw new UsageError(`Invalid ${option} "${raw}": at most 24 days (596h)`);
   }
   return ms;
-}
-
-/** Formats milliseconds for people: `0.42 ms`, `12 ms`, `1.50 s`, `2m 05s`. */
-export function formatDuration(ms: number): string {
-  // Each unit is chosen after rounding, so 999.6 ms shows as 1.00 s, not 1000 ms.
-  if (Number(ms.toFixed(2)) < 10) return `${ms.toFixed(2)} ms`;
-  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
-  if (Number((ms / 1000).toFixed(2)) < 60) return `${(ms / 1000).toFixed(2)} s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
 }

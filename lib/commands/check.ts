@@ -1,6 +1,5 @@
 /** `tcpkit check`: is it up, and how fast does it answer? Concurrent connects, tcping-style repeats. */
 import type { CheckCommand } from "../cli/args.ts";
-import { formatDuration } from "../cli/duration.ts";
 import { ExitCode } from "../errors.ts";
 import type { ChunkSink } from "../io/chunks.ts";
 import { serialSink } from "../io/serial.ts";
@@ -9,7 +8,7 @@ import { formatAddress } from "../net/address.ts";
 import { probe, type ProbeJob, type ProbeState } from "../net/probe.ts";
 import { resolveHost } from "../net/resolve.ts";
 import type { Target } from "../net/targets.ts";
-import { round } from "../report.ts";
+import { formatDuration, round } from "../format.ts";
 import { guardOutput } from "./output.ts";
 
 /** Where check writes its results (stdout), one line at a time. */

@@ -1,26 +1,28 @@
 /** `tcpkit connect`: send stdin or a text, half-close, and read the server to completion. */
 import type { ConnectCommand } from "../cli/args.ts";
-import { formatDuration } from "../cli/duration.ts";
-import { ExitCode } from "../errors.ts";
+import { TimeoutError, UndeliveredError } from "../errors.ts";
+import { formatDuration, round } from "../format.ts";
 import {
   bytesSource,
   type ChunkSink,
   type ChunkSource,
   connSink,
-  readerSource,
+  connSource,
 } from "../io/chunks.ts";
-import { idleTimeoutError, idleTimer } from "../io/idle.ts";
-import { pump, PumpError } from "../io/pump.ts";
+import { duplex, failureOf } from "../io/duplex.ts";
+import { idleTimer } from "../io/idle.ts";
 import { formatNetAddr } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
-import { netError } from "../net/errors.ts";
-import { formatBytes, type Reporter, round, Traffic } from "../report.ts";
-import { outputError } from "./output.ts";
+import { toNetError } from "../net/errors.ts";
+import { type Reporter, Traffic } from "../report.ts";
+import { guardOutput } from "./output.ts";
 
 /** The streams connect works on: main.ts passes stdin and stdout, tests pass in-memory ones. */
 export interface ConnectIO {
+  /** Stdin: what to send (unless the command has `--send`). */
   input: ChunkSource;
+  /** Stdout: where what the server sends goes. */
   output: ChunkSink;
   reporter: Reporter;
   /** Whether the input is a person at a terminal rather than a pipe or a file. */
@@ -28,86 +30,73 @@ export interface ConnectIO {
 }
 
 /**
- * Runs connect to completion.
+ * Runs connect to completion: both directions at once, each half-closed at its end. When the
+ * server closes first, the input is still sent to its end, unless a person is typing it.
  *
- * @returns the exit code (0 when the server closed and everything received was written)
- * @throws {TcpkitError} refused, reset, unresolved, timed out, stdout closed
+ * @returns the exit code (0 when both directions are done and nothing was lost)
+ * @throws what failed: the connect, the connection, stdin or stdout; never with data unsent
  */
 export async function connect(command: ConnectCommand, io: ConnectIO): Promise<number> {
   const { conn, peer, connectMs } = await dial(command.target, { timeoutMs: command.timeoutMs });
   const remote = formatNetAddr(conn.remoteAddr);
   io.reporter.event(
     "connected",
-    {
-      peer,
-      remote,
-      local: formatNetAddr(conn.localAddr),
-      connect_ms: round(connectMs),
-    },
+    { peer, remote, local: formatNetAddr(conn.localAddr), connect_ms: round(connectMs) },
     `connected to ${peer}${remote === peer ? "" : ` (${remote})`} in ${formatDuration(connectMs)}`,
   );
 
   const traffic = new Traffic();
-  const idle = idleTimer(command.idleTimeoutMs, () => conn.close());
+  const stop = new AbortController();
+  const idle = idleTimer(command.idleTimeoutMs, () => {
+    closeQuietly(conn);
+    stop.abort();
+  });
   const input = command.send === undefined
     ? io.input
     : bytesSource(new TextEncoder().encode(command.send));
-
-  let uploadDone = false;
-  const upload = pump(input, connSink(conn), {
-    onChunk: (n) => {
-      traffic.sent += n;
-      idle?.touch();
-    },
-  }).then(
-    () => ({ error: undefined }),
-    (error: unknown) => ({ error }),
-  ).finally(() => uploadDone = true);
-
+  let result;
   try {
-    await pump(readerSource(conn), io.output, {
-      end: false,
-      onChunk: (n) => {
-        traffic.received += n;
-        idle?.touch();
+    result = await duplex(
+      { source: input, sink: guardOutput(io.output) },
+      {
+        source: connSource(conn),
+        sink: connSink(conn, {
+          onWritten: (n) => {
+            traffic.sent += n;
+            idle?.touch();
+          },
+        }),
       },
-    });
-    // The server's FIN ends only its direction: from a pipe or a file, the input is sent on
-    // until it ends (the server may have half-closed and still be reading, however slowly). A
-    // person at a terminal has nothing in flight: the session ends with the server's close.
-    if (!io.inputIsTerminal) await upload;
-  } catch (e) {
-    if (idle?.fired) throw idleTimeoutError(idle.timeoutMs, peer);
-    if (e instanceof PumpError && e.side === "write") throw outputError(e.cause, traffic.received);
-    throw netError(
-      e instanceof PumpError ? e.cause : e,
-      `connection to ${peer}`,
-      uploadDone ? undefined : undelivered(traffic),
+      {
+        onBToA: (n) => {
+          traffic.received += n;
+          idle?.touch();
+        },
+        // A person at a terminal has nothing in flight: the server's close ends the session.
+        // From a pipe or a file, the server's FIN ends only its direction (it may have
+        // half-closed and still be reading): the input is sent to its end.
+        stopWhenBEnds: io.inputIsTerminal ?? false,
+        signal: stop.signal,
+      },
     );
   } finally {
     idle?.stop();
     closeQuietly(conn);
   }
-  if (idle?.fired) throw idleTimeoutError(idle.timeoutMs, peer);
-
-  const { error } = uploadDone ? await upload : { error: undefined };
-  if (error !== undefined) {
-    // Never exit 0 with data unsent: a reset or a failed write while sending is an error.
-    throw netError(
-      error instanceof PumpError ? error.cause : error,
-      `sending to ${peer}`,
-      undelivered(traffic),
-    );
+  if (idle?.fired) throw new TimeoutError("idle", idle.timeoutMs, peer);
+  const failure = failureOf(result);
+  if (failure) {
+    // stdin and stdout fail with errors of their own (InputError, OutputError).
+    if ((failure.leg === "aToB") === (failure.side === "read")) throw failure.cause;
+    const error = toNetError(failure.cause, `connection to ${peer}`);
+    // Never exit 0 with data unsent: a failure while sending says how much was sent.
+    const sending = failure.leg === "aToB" || failure.otherUnfinished;
+    throw sending ? new UndeliveredError(error, traffic.sent) : error;
   }
   io.reporter.event(
     "closed",
     { peer, ...traffic.fields() },
     `closed ${peer}: ${traffic.describe()}`,
   );
-  return ExitCode.ok;
-}
-
-/** What a connection that broke off while sending leaves undelivered, for its error. */
-function undelivered(traffic: Traffic): string {
-  return `${formatBytes(traffic.sent)} sent, the rest of the input was not delivered`;
+  return 0;
 }

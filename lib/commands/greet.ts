@@ -1,16 +1,16 @@
 /** `tcpkit greet`: play the client side of the greeting dialogue, or read any server's banner. */
 import type { GreetCommand } from "../cli/args.ts";
-import { formatDuration } from "../cli/duration.ts";
-import { ExitCode, TcpkitError } from "../errors.ts";
+import { TcpkitError, TimeoutError } from "../errors.ts";
+import { formatDuration, round } from "../format.ts";
 import { type ChunkSink, writeAll } from "../io/chunks.ts";
 import { escapeBytes, escapeText, StreamEscaper } from "../io/escape.ts";
 import { within } from "../io/timers.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
-import { netError } from "../net/errors.ts";
+import { toNetError } from "../net/errors.ts";
 import { identifyProtocol, quietSpellFor } from "../protocol/banner.ts";
 import { EXIT, FAREWELL, PROMPT } from "../protocol/greeting.ts";
-import { type Reporter, round } from "../report.ts";
+import type { Reporter } from "../report.ts";
 
 /** Where greet writes: the server's words to `output` (stdout), reports to the reporter. */
 export interface GreetIO {
@@ -42,14 +42,15 @@ export async function greet(command: GreetCommand, io: GreetIO): Promise<number>
   );
   // What --json's object begins with, in either mode.
   const header = {
-    host: command.target.hostname,
-    port: command.target.port,
+    ...(command.target.kind === "tcp"
+      ? { host: command.target.hostname, port: command.target.port }
+      : { host: `unix:${command.target.path}`, port: null }),
     connect_ms: round(connectMs),
   };
   try {
     if (command.names.length > 0) await dialogue(conn, command, io, peer, header);
     else await banner(conn, command, io, peer, header);
-    return ExitCode.ok;
+    return 0;
   } finally {
     closeQuietly(conn);
   }
@@ -91,14 +92,9 @@ async function dialogue(
     try {
       n = await readWithin(conn, buffer, pending, command.waitMs);
     } catch (e) {
-      throw netError(e, `dialogue with ${peer}`);
+      throw toNetError(e, `dialogue with ${peer}`);
     }
-    if (n === "timeout") {
-      throw new TcpkitError(
-        `dialogue with ${peer}: no answer within ${formatDuration(command.waitMs)}`,
-        ExitCode.timeout,
-      );
-    }
+    if (n === "timeout") throw new TimeoutError("answer", command.waitMs, `dialogue with ${peer}`);
     if (n === null) {
       const rest = shown.flush();
       if (rest !== "") await print(io, rest);
@@ -122,7 +118,7 @@ async function dialogue(
       try {
         await writeAll(conn, encoder.encode(answer));
       } catch (e) {
-        throw netError(e, `dialogue with ${peer}`);
+        throw toNetError(e, `dialogue with ${peer}`);
       }
     }
     if (unread.length > MAX_WITHOUT_PROMPT) {
@@ -170,7 +166,7 @@ async function banner(
       n = await readWithin(conn, buffer.subarray(length), pending, wait);
     } catch (e) {
       if (length > 0) break; // a reset after the greeting: show what came
-      throw netError(e, `reading the greeting of ${peer}`);
+      throw toNetError(e, `reading the greeting of ${peer}`);
     }
     if (n === null) break;
     if (n === "timeout") continue;
@@ -179,7 +175,10 @@ async function banner(
     length += n;
   }
   const received = buffer.subarray(0, length);
-  const protocol = identifyProtocol(received);
+  const protocol = identifyProtocol(
+    received,
+    command.target.kind === "tcp" ? command.target.port : undefined,
+  );
   // CRLF shown as a line break, every other control byte escaped.
   const greeting = escapeBytes(received, { keepNewlines: true, crlfAsNewline: true });
   if (command.json) {

@@ -1,96 +1,126 @@
 /** One input sent to every connected client, at the pace of the slowest, with nothing dropped. */
-import type { ChunkSink, ChunkSource } from "./chunks.ts";
+import type { ChunkSource } from "./chunks.ts";
 
-/** A client of a broadcast: where its copy goes, and what to do when its sending is over. */
-export interface Subscriber {
-  sink: ChunkSink;
-  /** Called once: `error` is undefined at the input's end (after the sink's `end`). */
-  onDone(error?: unknown): void;
+/** One client's share of a broadcast: a source of the input's chunks, from when it joined. */
+export interface Subscription extends ChunkSource {
+  /**
+   * True while this subscriber waits for a chunk that other subscribers are still holding up
+   * (writing the last one to a slow client): it is then not idle, only held back.
+   */
+  readonly waitingOnOthers: boolean;
+  /** Leaves the broadcast: the input is no longer held back for this subscriber. */
+  cancel(): void;
+}
+
+type MemberState = "want" | "has" | "using";
+
+interface Member {
+  state: MemberState;
+  /** Resolves a `next` that waits for the next chunk. */
+  wake?: () => void;
 }
 
 /**
- * Reads `source` only while at least one subscriber is connected, so that no byte is read for
- * nobody; each chunk goes to every subscriber before the next is read (backpressure). At the
- * input's end every subscriber is ended (half-closed), and so is each one that comes later.
+ * Reads `source` only when at least one subscriber is waiting for more and every subscriber is
+ * done with the last chunk, so that no byte is read for nobody and memory holds one chunk
+ * (backpressure from the slowest client). A chunk goes to every subscriber of the moment it is
+ * read; one who joins later gets the chunks after it. At the input's end, every subscriber's
+ * source ends, as does each later one's. A failure to read the input is every subscriber's.
  */
 export class Broadcast {
   #source: ChunkSource;
-  #subscribers = new Set<Subscriber>();
-  #running = false;
+  #members = new Set<Member>();
+  #chunk: Uint8Array | null = null;
+  /** A chunk read while its subscribers left: it goes to the next ones, not to nobody. */
+  #undelivered = false;
   #ended = false;
-  #wake: (() => void) | undefined;
-  #onSent: (subscriber: Subscriber, bytes: number) => void;
+  #failure: { error: unknown } | undefined;
+  #reading = false;
 
-  constructor(
-    source: ChunkSource,
-    onSent: (subscriber: Subscriber, bytes: number) => void = () => {},
-  ) {
+  /** A broadcast of `source`'s chunks; nothing is read before the first subscriber asks. */
+  constructor(source: ChunkSource) {
     this.#source = source;
-    this.#onSent = onSent;
   }
 
-  /** Adds a subscriber; starts reading the input on the first one. */
-  add(subscriber: Subscriber): void {
-    if (this.#ended) {
-      void finish(subscriber);
-      return;
+  /** Joins the broadcast: the subscription's chunks start with the next one read. */
+  subscribe(): Subscription {
+    const member: Member = { state: "want" };
+    this.#members.add(member);
+    // deno-lint-ignore no-this-alias
+    const broadcast = this;
+    return {
+      next: () => this.#next(member),
+      cancel: () => {
+        if (!this.#members.delete(member)) return;
+        member.wake?.();
+        this.#readIfDue();
+      },
+      get waitingOnOthers() {
+        return member.state === "want" && broadcast.#holding();
+      },
+    };
+  }
+
+  async #next(member: Member): Promise<Uint8Array | null> {
+    if (member.state === "using") {
+      member.state = "want";
+      this.#readIfDue();
     }
-    this.#subscribers.add(subscriber);
-    this.#wake?.();
-    if (!this.#running) {
-      this.#running = true;
-      void this.#run();
+    while (member.state === "want") {
+      if (this.#failure) throw this.#failure.error;
+      if (this.#ended || !this.#members.has(member)) return null;
+      await new Promise<void>((resolve) => {
+        member.wake = resolve;
+        this.#readIfDue();
+      });
+      member.wake = undefined;
     }
+    member.state = "using";
+    return this.#chunk;
   }
 
-  /** Removes a subscriber without ending it (its connection is gone). */
-  remove(subscriber: Subscriber): void {
-    this.#subscribers.delete(subscriber);
+  /** True while some subscriber has the current chunk and has not finished with it. */
+  #holding(): boolean {
+    for (const member of this.#members) if (member.state !== "want") return true;
+    return false;
   }
 
-  async #run(): Promise<void> {
-    for (;;) {
-      await this.#untilSubscribed();
-      let chunk: Uint8Array | null;
-      try {
-        chunk = await this.#source.next();
-      } catch {
-        chunk = null; // an unreadable input ends like an empty one
-      }
-      if (chunk === null) break;
-      // The last subscriber may have left while the chunk was read: it waits for the next one.
-      await this.#untilSubscribed();
-      const current = [...this.#subscribers];
-      await Promise.all(current.map(async (subscriber) => {
-        try {
-          await subscriber.sink.write(chunk);
-          this.#onSent(subscriber, chunk.length);
-        } catch (e) {
-          this.#subscribers.delete(subscriber);
-          subscriber.onDone(e);
+  /** Reads the next chunk when everyone is done with the last one and someone waits. */
+  #readIfDue(): void {
+    if (this.#reading || this.#ended || this.#failure || this.#holding()) return;
+    let waiting = false;
+    for (const member of this.#members) if (member.wake) waiting = true;
+    if (!waiting) return;
+    if (this.#undelivered) return this.#deliver();
+    this.#reading = true;
+    this.#source.next().then(
+      (chunk) => {
+        this.#reading = false;
+        if (chunk === null) {
+          this.#ended = true;
+          this.#wakeAll();
+        } else {
+          this.#chunk = chunk;
+          this.#undelivered = true;
+          if (this.#members.size > 0) this.#deliver();
         }
-      }));
-    }
-    this.#ended = true;
-    const remaining = [...this.#subscribers];
-    this.#subscribers.clear();
-    await Promise.all(remaining.map(finish));
+      },
+      (error: unknown) => {
+        this.#reading = false;
+        this.#failure = { error };
+        this.#wakeAll();
+      },
+    );
   }
 
-  /** Resolves once there is a subscriber (at once if there is one). */
-  async #untilSubscribed(): Promise<void> {
-    while (this.#subscribers.size === 0) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
-      this.#wake = undefined;
-    }
+  /** Gives the chunk read to every subscriber of the moment. */
+  #deliver(): void {
+    this.#undelivered = false;
+    for (const member of this.#members) member.state = "has";
+    this.#wakeAll();
   }
-}
 
-async function finish(subscriber: Subscriber): Promise<void> {
-  try {
-    await subscriber.sink.end?.();
-    subscriber.onDone();
-  } catch (e) {
-    subscriber.onDone(e);
+  #wakeAll(): void {
+    for (const member of this.#members) member.wake?.();
   }
 }

@@ -79,9 +79,43 @@ export function writerSink(writer: Writer, end?: () => Promise<void> | void): Ch
   };
 }
 
-/** A sink for a TCP connection: writes fully; `end` shuts down the sending side. */
-export function connSink(conn: Deno.Conn): ChunkSink {
-  return writerSink(conn, () => conn.closeWrite());
+/** Options for {@linkcode connSink}. */
+export interface ConnSinkOptions {
+  /**
+   * Told of every write the kernel took, whole or partial: bytes leaving for a slow reader are
+   * activity (an idle timer) even while a large chunk is still being written.
+   */
+  onWritten?: (bytes: number) => void;
+}
+
+/**
+ * A sink for a connection: writes every byte (a write may take only part of a chunk); `end`
+ * shuts down the sending side (half-close). It writes with `conn.write`, not `conn.writable`:
+ * a web stream hides partial writes, and closing it would close the whole connection.
+ */
+export function connSink(conn: Deno.Conn, options: ConnSinkOptions = {}): ChunkSink {
+  const { onWritten } = options;
+  return {
+    write: onWritten
+      ? async (chunk) => {
+        for (let offset = 0; offset < chunk.length;) {
+          const n = await conn.write(chunk.subarray(offset));
+          offset += n;
+          onWritten(n);
+        }
+      }
+      : (chunk) => writeAll(conn, chunk),
+    end: () => conn.closeWrite(),
+  };
+}
+
+/**
+ * A source over a connection: reads with `conn.read` into one reused buffer that grows only
+ * while data flows fast. Not `conn.readable`: on Deno 2.9 that stream closes the whole
+ * connection at the peer's FIN (nothing can be sent after it) and ends quietly on a reset.
+ */
+export function connSource(conn: Deno.Conn, options: ReaderSourceOptions = {}): ChunkSource {
+  return readerSource(conn, options);
 }
 
 /** A source of one chunk of bytes, then the end. */

@@ -1,18 +1,28 @@
 /** An idle timer: fires once when nothing was touched for a while, with one timer, not one per chunk. */
-import { formatDuration } from "../cli/duration.ts";
-import { ExitCode, TcpkitError } from "../errors.ts";
+
+/** Options for {@linkcode IdleTimer}. */
+export interface IdleTimerOptions {
+  /**
+   * Asked when the time is up: true means the connection is not idle but held up by something
+   * else (a broadcast waiting on a slower client), and the idle period starts again.
+   */
+  busy?: () => boolean;
+}
 
 /** Calls `onIdle` once after `timeoutMs` without a call to `touch`. */
 export class IdleTimer {
   #timeoutMs: number;
   #onIdle: () => void;
+  #busy: (() => boolean) | undefined;
   #last = performance.now();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #fired = false;
 
-  constructor(timeoutMs: number, onIdle: () => void) {
+  /** Starts the timer: `onIdle` is called after `timeoutMs` without a touch. */
+  constructor(timeoutMs: number, onIdle: () => void, options: IdleTimerOptions = {}) {
     this.#timeoutMs = timeoutMs;
     this.#onIdle = onIdle;
+    this.#busy = options.busy;
     this.#arm(timeoutMs);
   }
 
@@ -40,13 +50,14 @@ export class IdleTimer {
   #arm(ms: number): void {
     this.#timer = setTimeout(() => {
       const idle = performance.now() - this.#last;
-      if (idle + 1 >= this.#timeoutMs) {
-        this.#timer = undefined;
-        this.#fired = true;
-        this.#onIdle();
-      } else {
-        this.#arm(this.#timeoutMs - idle);
+      if (idle + 1 < this.#timeoutMs) return this.#arm(this.#timeoutMs - idle);
+      if (this.#busy?.()) {
+        this.touch();
+        return this.#arm(this.#timeoutMs);
       }
+      this.#timer = undefined;
+      this.#fired = true;
+      this.#onIdle();
     }, ms);
   }
 }
@@ -55,14 +66,7 @@ export class IdleTimer {
 export function idleTimer(
   timeoutMs: number | undefined,
   onIdle: () => void,
+  options?: IdleTimerOptions,
 ): IdleTimer | undefined {
-  return timeoutMs === undefined ? undefined : new IdleTimer(timeoutMs, onIdle);
-}
-
-/** The error of a connection ended by its idle timer (exit 4). */
-export function idleTimeoutError(timeoutMs: number, peer: string): TcpkitError {
-  return new TcpkitError(
-    `idle timeout: no data either way for ${formatDuration(timeoutMs)}; closed ${peer}`,
-    ExitCode.timeout,
-  );
+  return timeoutMs === undefined ? undefined : new IdleTimer(timeoutMs, onIdle, options);
 }

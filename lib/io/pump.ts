@@ -4,8 +4,10 @@ import type { ChunkSink, ChunkSource } from "./chunks.ts";
 /** Which end of a pump failed, so callers can tell a bad socket from a closed stdout. */
 export class PumpError extends Error {
   override name = "PumpError";
+  /** `read`: the source failed; `write`: the sink did (also when ending it). */
   readonly side: "read" | "write";
 
+  /** `cause` is the source's or the sink's own error. */
   constructor(side: "read" | "write", cause: unknown) {
     super(`${side} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.side = side;
@@ -18,7 +20,15 @@ export interface PumpOptions {
   onChunk?: (bytes: number) => void;
   /** Call the sink's `end` (half-close) when the source ends. Default true. */
   end?: boolean;
+  /**
+   * Aborting stops the pump between or during its steps: it then returns what it moved. A read
+   * or write under way is left to settle on its own (its failure is ignored).
+   */
+  signal?: AbortSignal;
 }
+
+const STOPPED = Symbol("stopped");
+const ignore = () => {};
 
 /**
  * Moves every chunk of `source` into `sink`, one at a time: the next read waits until the sink
@@ -26,9 +36,10 @@ export interface PumpOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { bytesSource, discardSink } from "./chunks.ts";
  * import { pump } from "./pump.ts";
- * await pump(bytesSource(new Uint8Array(3)), discardSink); // 3
+ * assertEquals(await pump(bytesSource(new Uint8Array(3)), discardSink), 3);
  * ```
  * @returns the number of bytes moved
  * @throws {PumpError} naming the side (read or write) that failed
@@ -38,17 +49,32 @@ export async function pump(
   sink: ChunkSink,
   options: PumpOptions = {},
 ): Promise<number> {
+  const { signal } = options;
+  let stopped: Promise<typeof STOPPED> | undefined;
+  if (signal) {
+    if (signal.aborted) return 0;
+    stopped = new Promise((resolve) =>
+      signal.addEventListener("abort", () => resolve(STOPPED), { once: true })
+    );
+  }
+  /** The step's result, or STOPPED once the signal aborts (the step then settles on its own). */
+  const step = <T>(operation: Promise<T>): Promise<T | typeof STOPPED> => {
+    if (!stopped) return operation;
+    operation.catch(ignore);
+    return Promise.race([operation, stopped]);
+  };
   let total = 0;
   for (;;) {
-    let chunk: Uint8Array | null;
+    let chunk: Uint8Array | null | typeof STOPPED;
     try {
-      chunk = await source.next();
+      chunk = await step(source.next());
     } catch (e) {
       throw new PumpError("read", e);
     }
+    if (chunk === STOPPED) return total;
     if (chunk === null) break;
     try {
-      await sink.write(chunk);
+      if (await step(sink.write(chunk)) === STOPPED) return total;
     } catch (e) {
       throw new PumpError("write", e);
     }
@@ -57,7 +83,7 @@ export async function pump(
   }
   if (options.end !== false && sink.end) {
     try {
-      await sink.end();
+      await step(sink.end());
     } catch (e) {
       throw new PumpError("write", e);
     }

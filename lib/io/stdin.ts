@@ -4,6 +4,7 @@
  * An async `Deno.stdin.read` costs a thread-pool hop per call and reached only 0.5-0.85x nc's
  * throughput; this ring reads a pipe as fast as nc does.
  */
+import { InputError } from "../errors.ts";
 import type { ChunkSource } from "./chunks.ts";
 
 const SLOTS = 4;
@@ -16,6 +17,7 @@ const STATE = 2;
 const EVENTS = 3;
 const LENGTHS = 4;
 const STATE_EOF = 1;
+const STATE_ERROR = 2;
 
 /** The Worker's body, shipped as source text so that no extra file or read permission is needed. */
 function readStdinIntoRing(
@@ -34,13 +36,17 @@ function readStdinIntoRing(
     }
     const slot = seq % slots;
     let n: number | null;
+    let failed = false;
     try {
       n = Deno.stdin.readSync(bytes.subarray(slot * slotSize, (slot + 1) * slotSize));
-    } catch {
-      n = null; // stdin closed or unreadable: the end of the input
+    } catch (e) {
+      // Unreadable (a directory, say): the main thread is told why before it sees the state.
+      (self as unknown as Worker).postMessage(e instanceof Error ? e.message : String(e));
+      n = null;
+      failed = true;
     }
     if (n === null) {
-      Atomics.store(ctrl, 2, 1);
+      Atomics.store(ctrl, 2, failed ? 2 : 1);
     } else {
       ctrl[4 + slot] = n;
       Atomics.add(ctrl, 0, 1);
@@ -53,7 +59,9 @@ function readStdinIntoRing(
 
 /**
  * Creates the stdin source; the reading Worker starts on the first call to `next`, and ends with
- * the process (a blocked read cannot be interrupted). Each chunk is lent until the next call.
+ * the process (a blocked read cannot be interrupted, and does not keep the process alive). Each
+ * chunk is lent until the next call. A stdin that cannot be read fails with an
+ * {@linkcode InputError} rather than ending like an empty one.
  */
 export function stdinSource(): ChunkSource {
   const data = new SharedArrayBuffer(SLOTS * SLOT_SIZE);
@@ -63,11 +71,13 @@ export function stdinSource(): ChunkSource {
   let worker: Worker | undefined;
   let consumed = 0;
   let lent = false;
+  let failure: Promise<string> | undefined;
 
   const start = () => {
     const source = `self.onmessage = (e) => { (${readStdinIntoRing.toString()})(...e.data); };`;
     const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
     worker = new Worker(url, { type: "module" });
+    failure = new Promise((resolve) => worker!.onmessage = (e) => resolve(String(e.data)));
     worker.postMessage([data, control, SLOTS, SLOT_SIZE]);
     URL.revokeObjectURL(url);
   };
@@ -88,7 +98,12 @@ export function stdinSource(): ChunkSource {
           lent = true;
           return bytes.subarray(slot * SLOT_SIZE, slot * SLOT_SIZE + ctrl[LENGTHS + slot]);
         }
-        if (Atomics.load(ctrl, STATE) === STATE_EOF) return null;
+        const state = Atomics.load(ctrl, STATE);
+        if (state === STATE_EOF) return null;
+        if (state === STATE_ERROR) {
+          const text = (await failure!).replace(/\s*\(os error \d+\)$/, "");
+          throw new InputError(text.charAt(0).toLowerCase() + text.slice(1));
+        }
         const wait = Atomics.waitAsync(ctrl, EVENTS, events);
         if (wait.async) await wait.value;
       }

@@ -1,40 +1,75 @@
-/** Turns Deno's socket errors into one line a person understands, with the contract's exit code. */
-import { ExitCode, TcpkitError } from "../errors.ts";
+/** Telling socket errors apart by their class and code, once, for every layer above. */
+import {
+  InputError,
+  NetError,
+  type NetFailure,
+  OutputError,
+  ResolveError,
+  TcpkitError,
+  TimeoutError,
+  TlsError,
+  UndeliveredError,
+} from "../errors.ts";
 
-/** Why a socket operation failed, in words, and the exit code that goes with it. */
-export interface Reason {
-  text: string;
-  exitCode: number;
-}
-
-const REASONS: Record<string, Reason> = {
-  ConnectionRefused: { text: "connection refused", exitCode: ExitCode.network },
-  ConnectionReset: { text: "connection reset by peer", exitCode: ExitCode.network },
-  ConnectionAborted: { text: "connection aborted", exitCode: ExitCode.network },
-  BrokenPipe: { text: "the peer stopped reading (broken pipe)", exitCode: ExitCode.network },
-  AddrInUse: { text: "address already in use", exitCode: ExitCode.network },
-  AddrNotAvailable: {
-    text: "address not available on this host",
-    exitCode: ExitCode.network,
-  },
-  NetworkUnreachable: { text: "network unreachable", exitCode: ExitCode.network },
-  HostUnreachable: { text: "host unreachable", exitCode: ExitCode.network },
-  PermissionDenied: { text: "permission denied", exitCode: ExitCode.network },
-  NotCapable: { text: "permission denied", exitCode: ExitCode.network },
-  TimedOut: { text: "timed out", exitCode: ExitCode.timeout },
-  TimeoutError: { text: "timed out", exitCode: ExitCode.timeout },
-};
-
-/** True for the error Deno gives when a host name does not resolve. */
-export function isResolveError(e: unknown): boolean {
-  return e instanceof Error &&
-    /failed to lookup address|name or service not known/i.test(e.message);
+/**
+ * What a socket error means, from Deno's error class or the system's error code (never from its
+ * message), or undefined for anything else. Self-contained (no imports, no outer names): its
+ * source text is also shipped to check's probing Workers.
+ */
+export function classifyFailure(e: unknown): NetFailure | undefined {
+  if (!(e instanceof Error)) return undefined;
+  switch (e.name) {
+    case "ConnectionRefused":
+      return "refused";
+    case "ConnectionReset":
+      return "reset";
+    case "ConnectionAborted":
+      return "aborted";
+    case "BrokenPipe":
+      return "broken-pipe";
+    case "AddrInUse":
+      return "in-use";
+    case "AddrNotAvailable":
+      return "not-available";
+    case "NetworkUnreachable":
+      return "network-unreachable";
+    case "HostUnreachable":
+      return "host-unreachable";
+    case "PermissionDenied":
+    case "NotCapable":
+      return "permission";
+    case "NotFound":
+      return "not-found";
+  }
+  switch ((e as { code?: unknown }).code) {
+    case "EHOSTUNREACH":
+    case "EHOSTDOWN":
+      return "host-unreachable";
+    case "ENETUNREACH":
+    case "ENETDOWN":
+      return "network-unreachable";
+    case "EMFILE":
+    case "ENFILE":
+      return "too-many-files";
+    case "ECONNREFUSED":
+      return "refused";
+    case "ECONNRESET":
+      return "reset";
+    case "EPIPE":
+      return "broken-pipe";
+    case "EADDRINUSE":
+      return "in-use";
+    case "EACCES":
+    case "EPERM":
+      return "permission";
+  }
+  return undefined;
 }
 
 /** True for the errors that mean the peer went away: reset, broken pipe, aborted. */
 export function isPeerGone(e: unknown): boolean {
-  return e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
-    e instanceof Deno.errors.ConnectionAborted;
+  const failure = classifyFailure(e);
+  return failure === "reset" || failure === "broken-pipe" || failure === "aborted";
 }
 
 /** True when a socket or stream was closed under a pending operation (a local close). */
@@ -42,33 +77,43 @@ export function isClosedLocally(e: unknown): boolean {
   return e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted;
 }
 
-/** The reason behind a socket error: its words and exit code. */
-export function reasonOf(e: unknown): Reason {
-  if (isResolveError(e)) return { text: "name not resolved", exitCode: ExitCode.resolve };
-  if (e instanceof Error) {
-    const known = REASONS[e.name];
-    if (known) return known;
-    if (/too many open files/i.test(e.message)) {
-      return { text: "too many open files", exitCode: ExitCode.network };
-    }
-    const text = e.message.replace(/\s*\(os error \d+\)$/, "");
-    return { text: text.charAt(0).toLowerCase() + text.slice(1), exitCode: ExitCode.network };
-  }
-  return { text: String(e), exitCode: ExitCode.network };
+/** True for a timer's abort of an operation (`AbortSignal.timeout`). */
+export function isAbortTimeout(e: unknown): boolean {
+  return e instanceof DOMException && e.name === "TimeoutError";
 }
 
 /**
- * Wraps a socket error as a {@linkcode TcpkitError} reading `<action>: <reason>[; hint]`.
+ * The typed error for a failed socket operation: tcpkit's own errors pass through as they are;
+ * anything else becomes a {@linkcode NetError} of its kind, doing `context`.
  *
  * @example
  * ```ts
- * import { netError } from "./errors.ts";
- * netError(new Deno.errors.ConnectionRefused("x"), "cannot connect to 127.0.0.1:1").message;
- * // "cannot connect to 127.0.0.1:1: connection refused"
+ * import { assertEquals } from "@std/assert";
+ * import { toNetError } from "./errors.ts";
+ * const e = toNetError(new Deno.errors.ConnectionRefused("x"), "cannot connect to 127.0.0.1:1");
+ * assertEquals(e.message, "cannot connect to 127.0.0.1:1: refused");
  * ```
  */
-export function netError(e: unknown, action: string, hint?: string): TcpkitError {
-  const reason = reasonOf(e);
-  const message = `${action}: ${reason.text}${hint ? `; ${hint}` : ""}`;
-  return new TcpkitError(message, reason.exitCode, { cause: e });
+export function toNetError(e: unknown, context: string, hint?: string): Error {
+  if (isTyped(e)) return e as Error;
+  const failure = classifyFailure(e);
+  return new NetError(failure ?? "other", context, {
+    cause: e,
+    hint,
+    detail: failure === undefined ? systemWords(e) : undefined,
+  });
+}
+
+/** The errors already typed by tcpkit's layers, which callers pass on as they are. */
+function isTyped(e: unknown): boolean {
+  return e instanceof TcpkitError || e instanceof NetError || e instanceof TimeoutError ||
+    e instanceof ResolveError || e instanceof TlsError || e instanceof UndeliveredError ||
+    e instanceof OutputError || e instanceof InputError;
+}
+
+/** The system's words for an error nobody classified, without the "(os error N)" tail. */
+function systemWords(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const words = text.replace(/\s*\(os error \d+\)$/, "");
+  return words.charAt(0).toLowerCase() + words.slice(1);
 }

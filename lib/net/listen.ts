@@ -1,62 +1,78 @@
-/** Listening on one address, or on every interface over IPv4 and IPv6. */
-import { ExitCode, TcpkitError } from "../errors.ts";
-import { formatAddress } from "./address.ts";
-import { isResolveError, netError } from "./errors.ts";
+/** Listening on an endpoint: one address, every interface over IPv4 and IPv6, or a Unix socket. */
+import { NetError, ResolveError } from "../errors.ts";
+import { formatAddress, formatNetAddr } from "./address.ts";
+import { closeQuietly } from "./close.ts";
+import { formatEndpoint, type ListenEndpoint } from "./endpoint.ts";
+import { classifyFailure, toNetError } from "./errors.ts";
 
-/** The listeners for one `serve` address and how to announce them. */
+/** The listeners for one endpoint and how to announce them. */
 export interface Listening {
-  listeners: Deno.TcpListener[];
-  /** The address really bound, as `127.0.0.1:43567` or `[::]:43567`. */
+  /** One listener, or two for every interface where IPv4 and IPv6 are apart. */
+  listeners: Deno.Listener[];
+  /** The address really bound: `127.0.0.1:43567`, `[::]:43567`, `unix:/tmp/a.sock`. */
   address: string;
-  /** The port really bound (useful when 0 was asked). */
-  port: number;
+  /** The port really bound (useful when 0 was asked); undefined for a Unix socket. */
+  port: number | undefined;
   /** Extra words for the announcement, such as "(all interfaces, IPv4 and IPv6)". */
   scope: string;
+  /** Closes every listener (and removes the Unix socket's file); accepts then end. */
+  close(): void;
 }
 
 /**
- * Listens on `hostname:port`, or on every interface when `hostname` is undefined: `[::]`, which
- * is dual-stack on Linux and macOS, plus `0.0.0.0` where the system keeps the two apart (Windows),
- * or `0.0.0.0` alone where the host has no IPv6.
+ * Listens on `endpoint`. Without a host: `[::]`, which is dual-stack on Linux and macOS, plus
+ * `0.0.0.0` where the system keeps the two apart (Windows), or `0.0.0.0` alone where the host
+ * has no IPv6. A Unix socket's file is made on listening and removed on close; a stale file
+ * left by a server that is gone (nothing accepts on it) is replaced.
  *
- * @throws {TcpkitError} address in use, not available, permission denied (1), unresolved (3)
+ * @throws {NetError} address in use, not available, permission denied (1)
+ * @throws {ResolveError} the host name did not resolve (3)
  */
-export function listen(hostname: string | undefined, port: number): Listening {
+export async function listen(endpoint: ListenEndpoint): Promise<Listening> {
+  if (endpoint.kind === "unix") return await listenUnix(endpoint.path);
+  const { hostname, port } = endpoint;
   if (hostname !== undefined) {
     const listener = listenOn(hostname, port);
-    const addr = listener.addr;
-    return {
-      listeners: [listener],
-      address: formatAddress(addr.hostname, addr.port),
-      port: addr.port,
-      scope: "",
-    };
+    return listening([listener], formatNetAddr(listener.addr), listener.addr.port, "");
   }
   let v6: Deno.TcpListener;
   try {
     v6 = listenOn("::", port);
   } catch (e) {
-    if (e instanceof TcpkitError && e.message.includes("address already in use")) throw e;
+    if (e instanceof NetError && e.failure === "in-use") throw e;
     const v4 = listenOn("0.0.0.0", port);
-    return {
-      listeners: [v4],
-      address: formatAddress("0.0.0.0", v4.addr.port),
-      port: v4.addr.port,
-      scope: "(all IPv4 interfaces)",
-    };
+    const bound = v4.addr.port;
+    return listening([v4], formatAddress("0.0.0.0", bound), bound, "(all IPv4 interfaces)");
   }
   const bound = v6.addr.port;
-  const listeners = [v6];
+  const listeners: Deno.Listener[] = [v6];
   try {
     listeners.push(Deno.listen({ hostname: "0.0.0.0", port: bound }));
   } catch {
     // In use by our own dual-stack [::] socket: IPv4 is already covered.
   }
+  return listening(listeners, formatAddress("::", bound), bound, "(all interfaces, IPv4 and IPv6)");
+}
+
+function listening(
+  listeners: Deno.Listener[],
+  address: string,
+  port: number | undefined,
+  scope: string,
+  onClose?: () => void,
+): Listening {
+  let closed = false;
   return {
     listeners,
-    address: formatAddress("::", bound),
-    port: bound,
-    scope: "(all interfaces, IPv4 and IPv6)",
+    address,
+    port,
+    scope,
+    close() {
+      if (closed) return;
+      closed = true;
+      listeners.forEach(closeQuietly);
+      onClose?.();
+    },
   };
 }
 
@@ -65,18 +81,60 @@ function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
     return Deno.listen({ hostname, port, transport: "tcp" });
   } catch (e) {
-    if (isResolveError(e)) {
-      throw new TcpkitError(
-        `cannot listen on ${where}: host "${hostname}" not resolved`,
-        ExitCode.resolve,
-        { cause: e },
-      );
+    const failure = classifyFailure(e);
+    if (failure === undefined && e instanceof Error && e.name === "Error") {
+      // Deno resolves a listening host itself; its only plain Error here is a failed lookup.
+      throw new ResolveError(hostname, "other", { cause: e });
     }
-    const hint = e instanceof Deno.errors.AddrInUse
+    const hint = failure === "in-use"
       ? "choose another port, or stop the program using it"
-      : e instanceof Deno.errors.PermissionDenied && port < 1024
+      : failure === "permission" && port < 1024
       ? "ports below 1024 need privileges; choose a higher port"
       : undefined;
-    throw netError(e, `cannot listen on ${where}`, hint);
+    throw toNetError(e, `cannot listen on ${where}`, hint);
+  }
+}
+
+async function listenUnix(path: string): Promise<Listening> {
+  const where = formatEndpoint({ kind: "unix", path, tls: false });
+  const open = () => Deno.listen({ transport: "unix", path });
+  let listener: Deno.UnixListener;
+  try {
+    listener = open();
+  } catch (e) {
+    if (classifyFailure(e) !== "in-use" || !(await isStaleSocket(path))) {
+      throw toNetError(e, `cannot listen on ${where}`, inUseHint(e));
+    }
+    try {
+      await Deno.remove(path);
+      listener = open();
+    } catch (again) {
+      throw toNetError(again, `cannot listen on ${where}`, inUseHint(again));
+    }
+  }
+  return listening([listener], where, undefined, "", () => {
+    try {
+      Deno.removeSync(path);
+    } catch {
+      // already gone
+    }
+  });
+}
+
+function inUseHint(e: unknown): string | undefined {
+  return classifyFailure(e) === "in-use"
+    ? "a server is listening on it; stop it, or choose another path"
+    : undefined;
+}
+
+/** True when `path` is a socket file that nothing accepts on any more. */
+async function isStaleSocket(path: string): Promise<boolean> {
+  try {
+    if (!(await Deno.lstat(path)).isSocket) return false;
+    const conn = await Deno.connect({ transport: "unix", path });
+    conn.close();
+    return false;
+  } catch (e) {
+    return classifyFailure(e) === "refused";
   }
 }

@@ -1,9 +1,12 @@
-/** serve --greet: one client's greeting dialogue, in one loop that holds little while idle. */
+/** serve --greet: each client's greeting dialogue, in one loop that holds little while idle. */
+import { formatDuration } from "../format.ts";
 import { BufferPool } from "../io/bytes.ts";
 import { writeAll } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
 import { within } from "../io/timers.ts";
-import { cancelClose, closeAfterDrain } from "../net/close.ts";
+import { Drain } from "./drain.ts";
+import type { Handler, SessionOutcome, SessionSummary } from "./server.ts";
+import type { Session } from "./session.ts";
 import {
   GOODBYE,
   GREETING,
@@ -16,7 +19,7 @@ import {
 } from "../protocol/greeting.ts";
 
 /** How a dialogue ended. */
-export type GreetEnd = "exit" | "closed" | "too-long";
+export type GreetEnd = "exit" | "closed" | "too-long" | "idle-timeout";
 
 /** What a dialogue did, for the session's log line. */
 export interface GreetOutcome {
@@ -27,76 +30,98 @@ export interface GreetOutcome {
   shown: string[];
 }
 
-/** The server's session of one client, where a dialogue counts its bytes. */
-export interface GreetTraffic {
-  readonly conn: Deno.Conn;
-  sent: number;
-  received: number;
-  /** Told of every receipt (the idle timer); stopped once the last word is written. */
-  readonly idle?: { touch(): void; stop(): void };
-}
-
-/** What a failed dialogue failed with. */
-export interface GreetFailure {
-  error: unknown;
-}
-
-/** What the server gives all its dialogues. */
-export interface GreetServer<T extends GreetTraffic> {
-  /** Text without a line ending is a message once the client has paused this long. */
-  quietMs: number;
-  /** Told once, when a dialogue is over: its outcome, and what it failed with if it failed. */
-  ended(session: T, outcome: GreetOutcome, failure?: GreetFailure): void;
-}
-
 /** The names a session's log line shows; the rest are counted. */
 const SHOWN_NAMES = 8;
-/**
- * Small read buffers: an idle session holds one for as long as it is connected. A dialogue that
- * is over gives its buffer back for the next one.
- */
-const readBuffers = new BufferPool(256, 1024);
-/**
- * Buffers for answers, shared by all dialogues: an answer's buffer is free again once written.
- * 2 KiB holds the answer to a name of the longest length.
- */
-const answers = new BufferPool(2048, 256);
-/** The messages of the read being answered, in one list that dialogues take turns with. */
-const received: Uint8Array[] = [];
-
-/**
- * Speaks the dialogue with one client until it says `exit`, closes, or sends a name that is too
- * long, then tells the server. Memory stays bounded whatever the client does: a name is at most
- * 1,024 bytes, and a client that never reads its answers is held back by TCP, not buffered.
- */
-export function greetSession<T extends GreetTraffic>(session: T, server: GreetServer<T>): void {
-  void new Dialogue(session, server).run();
-}
 
 const ignore = () => {};
+
+/**
+ * The greeting mode's handler: speaks the dialogue with each client until it says `exit`,
+ * closes, or sends a name that is too long. Memory stays bounded whatever a client does: a name
+ * is at most 1,024 bytes, and a client that never reads its answers is held back by TCP, not
+ * buffered. The buffers its dialogues share are its own.
+ */
+export class GreetHandler implements Handler {
+  /** Text without a line ending is a message once the client has paused this long. */
+  readonly quietMs: number;
+  /** Whether the session summaries carry JSON fields (built for --json only). */
+  readonly json: boolean;
+  /**
+   * Small read buffers: an idle session holds one for as long as it is connected. A dialogue
+   * that is over gives its buffer back for the next one.
+   */
+  readonly readBuffers: BufferPool = new BufferPool(256, 1024);
+  /**
+   * Buffers for answers, shared by all dialogues: an answer's buffer is free again once
+   * written. 2 KiB holds the answer to a name of the longest length.
+   */
+  readonly answers: BufferPool = new BufferPool(2048, 256);
+  /** The messages of the read being answered, in one list that dialogues take turns with. */
+  readonly received: Uint8Array[] = [];
+  /** Dialogues that said their last word, reading the client's last bytes for a bounded time. */
+  readonly drain: Drain = new Drain();
+
+  /** A handler whose dialogues take `quietMs` of silence as the end of a name. */
+  constructor(options: { quietMs: number; json: boolean }) {
+    this.quietMs = options.quietMs;
+    this.json = options.json;
+  }
+
+  /** Starts the dialogue; `done` is told its summary, or what it failed with. */
+  start(session: Session, done: (outcome?: SessionOutcome) => void): void {
+    void new Dialogue(session, this, done).run();
+  }
+}
+
+/**
+ * A dialogue's account for the log: the names, how it ended, and how long it took. The fields
+ * are built for JSON only: a busy server logs thousands of dialogues a second.
+ */
+function summaryOf(outcome: GreetOutcome, session: Session, json: boolean): SessionSummary {
+  let names = "";
+  for (const name of outcome.shown) names += `${names === "" ? "" : ", "}"${name}"`;
+  const more = outcome.names - outcome.shown.length;
+  if (more > 0) names += ` and ${more} more`;
+  const how = outcome.end === "exit"
+    ? "said exit"
+    : outcome.end === "too-long"
+    ? "sent a name that was too long, and was closed"
+    : outcome.end === "idle-timeout"
+    ? "was silent too long (idle timeout), and was closed"
+    : "closed the connection";
+  return {
+    fields: json ? { names: outcome.names, shown_names: outcome.shown, end: outcome.end } : {},
+    text: `${outcome.names === 0 ? "no names" : `names ${names}`}; ${how} after ${
+      formatDuration(session.elapsed())
+    }`,
+  };
+}
 
 /**
  * One dialogue's state. A class, not closures, and one async function for the whole dialogue,
  * told of its end by a callback rather than awaited: a busy server holds hundreds of dialogues
  * that its garbage collector copies, an idle one may hold ten thousand.
  */
-class Dialogue<T extends GreetTraffic> {
+class Dialogue {
   readonly outcome: GreetOutcome = { end: "closed", names: 0, shown: [] };
-  #session: T;
-  #server: GreetServer<T>;
-  #buffer = readBuffers.take();
+  #session: Session;
+  #handler: GreetHandler;
+  #done: (outcome?: SessionOutcome) => void;
+  #buffer: Uint8Array<ArrayBuffer>;
   #framer = new LineFramer();
   /** A read under way, kept across a quiet-period wake-up (its buffer is still being filled). */
   #reading: Promise<number | null> | undefined;
 
-  constructor(session: T, server: GreetServer<T>) {
+  constructor(session: Session, handler: GreetHandler, done: (outcome?: SessionOutcome) => void) {
     this.#session = session;
-    this.#server = server;
+    this.#handler = handler;
+    this.#done = done;
+    this.#buffer = handler.readBuffers.take();
   }
 
   async run(): Promise<void> {
     const { conn } = this.#session;
-    let failure: GreetFailure | undefined;
+    let failure: { error: unknown } | undefined;
     let rest: Promise<void> | undefined;
     try {
       if ((rest = this.#sent(GREETING, await conn.write(GREETING)))) await rest;
@@ -138,22 +163,35 @@ class Dialogue<T extends GreetTraffic> {
       // The dialogue is complete: the drain's own bound replaces the idle timeout.
       this.#session.idle?.stop();
       await conn.closeWrite();
-      closeAfterDrain(conn);
+      this.#handler.drain.closeLater(conn);
       try {
         while (this.#took(await this.#read()) !== null) { /* discard */ }
       } catch {
         // reset, or closed by the sweep: the dialogue is over either way
       } finally {
-        cancelClose(conn);
+        this.#handler.drain.cancel(conn);
       }
     } catch (error) {
       failure = { error };
     } finally {
       // A read left under way when the session ends is no error; its buffer is not for reuse.
       if (this.#reading) this.#reading.catch(ignore);
-      else readBuffers.give(this.#buffer);
-      this.#server.ended(this.#session, this.outcome, failure);
+      else this.#handler.readBuffers.give(this.#buffer);
+      this.#end(failure);
     }
+  }
+
+  /**
+   * Tells the server the dialogue is over. A dialogue cut by the idle timeout is logged as such,
+   * with the names said before it; any other failure is the error the server reports.
+   */
+  #end(failure: { error: unknown } | undefined): void {
+    const { json } = this.#handler;
+    if (this.#session.idle?.fired) {
+      this.outcome.end = "idle-timeout";
+      this.#done({ summary: summaryOf(this.outcome, this.#session, json) });
+    } else if (failure) this.#done(failure);
+    else this.#done({ summary: summaryOf(this.outcome, this.#session, json) });
   }
 
   /**
@@ -161,6 +199,7 @@ class Dialogue<T extends GreetTraffic> {
    * is too long, undefined when none is complete yet.
    */
   #framed(n: number): Uint8Array | null | undefined {
+    const { received } = this.#handler;
     try {
       if (this.#framer.push(this.#buffer, n, received) === null) return null;
       // A bare "exit" is taken at once, as the seed's server does: waiting out the quiet period
@@ -187,6 +226,7 @@ class Dialogue<T extends GreetTraffic> {
       }
       length += message.length === 0 ? PROMPT_BYTES.length : helloLength(message.length);
     }
+    const { answers } = this.#handler;
     const answer = length <= answers.size ? answers.take(length) : new Uint8Array(length);
     let offset = 0;
     for (let i = 0; i < count; i++) {
@@ -221,7 +261,7 @@ class Dialogue<T extends GreetTraffic> {
 
   /** Text without a line ending waits: it is a message once the client pauses. */
   #readOrQuiet(): Promise<number | null | "quiet"> {
-    return within(this.#read(), this.#server.quietMs, "quiet" as const);
+    return within(this.#read(), this.#handler.quietMs, "quiet" as const);
   }
 
   /**
@@ -232,12 +272,12 @@ class Dialogue<T extends GreetTraffic> {
   #sent(bytes: Uint8Array, written: number, pooled = false): Promise<void> | undefined {
     this.#session.sent += written;
     if (written < bytes.length) return this.#sendRest(bytes, written, pooled);
-    if (pooled) answers.give(bytes);
+    if (pooled) this.#handler.answers.give(bytes);
   }
 
   async #sendRest(bytes: Uint8Array, written: number, pooled: boolean): Promise<void> {
     await writeAll(this.#session.conn, bytes.subarray(written));
     this.#session.sent += bytes.length - written;
-    if (pooled) answers.give(bytes);
+    if (pooled) this.#handler.answers.give(bytes);
   }
 }

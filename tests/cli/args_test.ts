@@ -8,6 +8,7 @@ import {
 } from "../../lib/cli/args.ts";
 import { type FlagSpec, parseFlags } from "../../lib/cli/flags.ts";
 import { ExitCode, UsageError } from "../../lib/errors.ts";
+import type { TcpListenEndpoint } from "../../lib/net/endpoint.ts";
 
 /** Asserts that parsing `argv` is a usage error (exit code 2) whose message includes `text`. */
 function assertUsage(argv: string[], text?: string): UsageError {
@@ -75,12 +76,19 @@ Deno.test("parseCommandLine() returns version for --version, -V and version", ()
   assertEquals(parseCommandLine(["version"]), { command: "version" });
 });
 
+/** The TCP address a serve command listens on. */
+function tcpOf(command: ServeCommand): TcpListenEndpoint {
+  const { listen } = command;
+  if (listen.kind !== "tcp") throw new Error(`not a TCP address: ${JSON.stringify(listen)}`);
+  return listen;
+}
+
 // --- serve -----------------------------------------------------------------------------------
 
 Deno.test("parseCommandLine() parses serve PORT with defaults", () => {
   assertEquals(parseCommandLine(["serve", "9090"]), {
     command: "serve",
-    port: 9090,
+    listen: { kind: "tcp", port: 9090, tls: false },
     mode: { kind: "stdio" },
     keepOpen: false,
     idleTimeoutMs: undefined,
@@ -91,28 +99,27 @@ Deno.test("parseCommandLine() parses serve PORT with defaults", () => {
 
 Deno.test("parseCommandLine() listens on all interfaces for serve PORT (no hostname)", () => {
   const command = serve(["9090"]);
-  assertEquals(command.hostname, undefined);
-  assertEquals("hostname" in command, false);
+  assertEquals(command.listen, { kind: "tcp", port: 9090, tls: false });
 });
 
 Deno.test("parseCommandLine() accepts port 0 for serve", () => {
-  assertEquals(serve(["0"]).port, 0);
+  assertEquals(tcpOf(serve(["0"])).port, 0);
   const command = serve(["127.0.0.1:0"]);
-  assertEquals([command.hostname, command.port], ["127.0.0.1", 0]);
+  assertEquals([tcpOf(command).hostname, tcpOf(command).port], ["127.0.0.1", 0]);
 });
 
 Deno.test("parseCommandLine() parses serve HOST:PORT", () => {
   const command = serve(["127.0.0.1:9090"]);
-  assertEquals([command.hostname, command.port], ["127.0.0.1", 9090]);
+  assertEquals([tcpOf(command).hostname, tcpOf(command).port], ["127.0.0.1", 9090]);
   const named = serve(["localhost:8080"]);
-  assertEquals([named.hostname, named.port], ["localhost", 8080]);
+  assertEquals([tcpOf(named).hostname, tcpOf(named).port], ["localhost", 8080]);
 });
 
 Deno.test("parseCommandLine() parses serve with a bracketed IPv6 address", () => {
   const command = serve(["[::1]:9090"]);
-  assertEquals([command.hostname, command.port], ["::1", 9090]);
+  assertEquals([tcpOf(command).hostname, tcpOf(command).port], ["::1", 9090]);
   const any = serve(["[::]:0"]);
-  assertEquals([any.hostname, any.port], ["::", 0]);
+  assertEquals([tcpOf(any).hostname, tcpOf(any).port], ["::", 0]);
 });
 
 Deno.test("parseCommandLine() rejects serve without a port", () => {
@@ -128,7 +135,7 @@ Deno.test("parseCommandLine() rejects a bad port for serve", () => {
 });
 
 Deno.test("parseCommandLine() points a bad serve address's usage error at serve's help", () => {
-  const error = assertUsage(["serve", "abc"], 'Invalid port "abc"');
+  const error = assertUsage(["serve", "abc"], 'Invalid address "abc"');
   assertEquals(error.command, "serve");
 });
 
@@ -150,7 +157,11 @@ Deno.test("parseCommandLine() selects each serve mode", () => {
 
 Deno.test("parseCommandLine() accepts options before the serve address", () => {
   const command = serve(["--echo", "-k", "9090"]);
-  assertEquals([command.port, command.mode, command.keepOpen], [9090, { kind: "echo" }, true]);
+  assertEquals([tcpOf(command).port, command.mode, command.keepOpen], [
+    9090,
+    { kind: "echo" },
+    true,
+  ]);
 });
 
 Deno.test("parseCommandLine() rejects conflicting serve modes --echo --sink", () => {
@@ -228,7 +239,7 @@ Deno.test("parseCommandLine() rejects serve --idle-timeout without its value", (
 Deno.test("parseCommandLine() parses connect HOST:PORT with defaults", () => {
   assertEquals(parseCommandLine(["connect", "localhost:80"]), {
     command: "connect",
-    target: { hostname: "localhost", port: 80 },
+    target: { kind: "tcp", hostname: "localhost", port: 80, tls: false },
     send: undefined,
     timeoutMs: undefined,
     idleTimeoutMs: undefined,
@@ -238,17 +249,42 @@ Deno.test("parseCommandLine() parses connect HOST:PORT with defaults", () => {
 });
 
 Deno.test("parseCommandLine() parses connect HOST PORT", () => {
-  assertEquals(connect(["localhost", "80"]).target, { hostname: "localhost", port: 80 });
-  assertEquals(connect(["127.0.0.1", "9090"]).target, { hostname: "127.0.0.1", port: 9090 });
+  assertEquals(connect(["localhost", "80"]).target, {
+    kind: "tcp",
+    hostname: "localhost",
+    port: 80,
+    tls: false,
+  });
+  assertEquals(connect(["127.0.0.1", "9090"]).target, {
+    kind: "tcp",
+    hostname: "127.0.0.1",
+    port: 9090,
+    tls: false,
+  });
 });
 
 Deno.test("parseCommandLine() parses connect with a bracketed IPv6 address", () => {
-  assertEquals(connect(["[::1]:9090"]).target, { hostname: "::1", port: 9090 });
+  assertEquals(connect(["[::1]:9090"]).target, {
+    kind: "tcp",
+    hostname: "::1",
+    port: 9090,
+    tls: false,
+  });
 });
 
 Deno.test("parseCommandLine() strips the brackets of an IPv6 host in connect HOST PORT", () => {
-  assertEquals(connect(["[::1]", "9090"]).target, { hostname: "::1", port: 9090 });
-  assertEquals(connect(["::1", "9090"]).target, { hostname: "::1", port: 9090 });
+  assertEquals(connect(["[::1]", "9090"]).target, {
+    kind: "tcp",
+    hostname: "::1",
+    port: 9090,
+    tls: false,
+  });
+  assertEquals(connect(["::1", "9090"]).target, {
+    kind: "tcp",
+    hostname: "::1",
+    port: 9090,
+    tls: false,
+  });
 });
 
 Deno.test("parseCommandLine() rejects port 0 for connect", () => {
@@ -263,9 +299,13 @@ Deno.test("parseCommandLine() rejects a bad connect target", () => {
       ["localhost:"],
       [":80"],
       ["localhost:65536"],
-      ["localhost:http"],
-      ["localhost", "http"],
+      ["localhost:htp"],
+      ["localhost", "no-such-service"],
       ["localhost", "70000"],
+      ["127.0.0.1:22", "22"],
+      ["*:9000"],
+      ["a b:9"],
+      ["http://127.0.0.1:8080"],
       ["::1:9090"],
       ["[::1]"],
     ]
@@ -274,6 +314,21 @@ Deno.test("parseCommandLine() rejects a bad connect target", () => {
     assertEquals((error as UsageError).exitCode, 2);
     assertEquals((error as UsageError).command, "connect");
   }
+});
+
+Deno.test("parseCommandLine() takes service names as ports, as nc does", () => {
+  assertEquals(connect(["localhost", "http"]).target, {
+    kind: "tcp",
+    hostname: "localhost",
+    port: 80,
+    tls: false,
+  });
+  assertEquals(connect(["localhost:ssh"]).target, {
+    kind: "tcp",
+    hostname: "localhost",
+    port: 22,
+    tls: false,
+  });
 });
 
 Deno.test("parseCommandLine() rejects connect without a target", () => {
@@ -334,7 +389,12 @@ Deno.test("parseCommandLine() sets verbose and json for connect", () => {
 });
 
 Deno.test("parseCommandLine() takes everything after -- as positionals", () => {
-  assertEquals(connect(["--", "localhost", "80"]).target, { hostname: "localhost", port: 80 });
+  assertEquals(connect(["--", "localhost", "80"]).target, {
+    kind: "tcp",
+    hostname: "localhost",
+    port: 80,
+    tls: false,
+  });
 });
 
 // --- parseFlags ------------------------------------------------------------------------------
@@ -349,7 +409,7 @@ const SPEC: FlagSpec = {
 Deno.test("parseCommandLine() parses greet HOST:PORT with its defaults and names in order", () => {
   const banner = parseCommandLine(["greet", "localhost:22"]) as GreetCommand;
   assertEquals(banner.command, "greet");
-  assertEquals(banner.target, { hostname: "localhost", port: 22 });
+  assertEquals(banner.target, { kind: "tcp", hostname: "localhost", port: 22, tls: false });
   assertEquals([banner.names, banner.waitMs, banner.timeoutMs], [[], 3000, undefined]);
   const dialogue = parseCommandLine([
     "greet",

@@ -1,5 +1,6 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { formatDuration, parseDuration } from "../../lib/cli/duration.ts";
+import { parseDuration } from "../../lib/cli/duration.ts";
+import { formatDuration } from "../../lib/format.ts";
 import { UsageError } from "../../lib/errors.ts";
 
 Deno.test("parseDuration() reads milliseconds", () => {

@@ -43,10 +43,10 @@ Deno.test("check counts an unresolvable host as a target not open (exit 1, not 3
   assertMatch(out.stdout, /^no-such-host\.invalid:80 +unresolved$/m);
 });
 
-Deno.test("check counts a host that only looks like an address (999.1.1.1) as unresolved", async () => {
+Deno.test("check rejects a host that only looks like an address (999.1.1.1) before any lookup", async () => {
   const out = await tcpkit(["check", "999.1.1.1:80"]);
-  assertEquals(out.code, 1);
-  assertMatch(out.stdout, /^999\.1\.1\.1:80 +unresolved$/m);
+  assertEquals(out.code, 2);
+  assertMatch(out.stderr, /^tcpkit: invalid host "999\.1\.1\.1": an IPv4 address is four numbers/m);
 });
 
 Deno.test("check of a range shows the open ports and counts the rest", async () => {

@@ -1,138 +1,51 @@
-import { assert, assertEquals, assertFalse, assertInstanceOf } from "@std/assert";
-import { ExitCode, TcpkitError } from "../../lib/errors.ts";
-import { isPeerGone, isResolveError, netError, reasonOf } from "../../lib/net/errors.ts";
+import { assert, assertEquals, assertFalse, assertStrictEquals } from "@std/assert";
+import { describeError, NetError, TcpkitError, TimeoutError } from "../../lib/errors.ts";
+import { classifyFailure, isClosedLocally, isPeerGone, toNetError } from "../../lib/net/errors.ts";
 
-/** The message Deno gives when a name does not resolve (Linux, glibc). */
-const RESOLVE_MESSAGE = "failed to lookup address information: Name or service not known";
+/** An error as Deno's ops make one: a class of its own, or a plain Error with a code. */
+function withCode(code: string, message = `${code} (os error 1)`): Error {
+  return Object.assign(new Error(message), { code });
+}
 
-// --- reasonOf --------------------------------------------------------------------------------
+// --- classifyFailure -------------------------------------------------------------------------
 
-Deno.test("reasonOf() names a refused connection, with exit code 1", () => {
-  const e = new Deno.errors.ConnectionRefused("Connection refused (os error 111)");
-  assertEquals(reasonOf(e), { text: "connection refused", exitCode: ExitCode.network });
-  assertEquals(reasonOf(e).exitCode, 1);
-});
-
-Deno.test("reasonOf() names the errors of a peer that went away", () => {
-  assertEquals(reasonOf(new Deno.errors.ConnectionReset("x")).text, "connection reset by peer");
-  assertEquals(reasonOf(new Deno.errors.ConnectionAborted("x")).text, "connection aborted");
-  assertEquals(
-    reasonOf(new Deno.errors.BrokenPipe("x")).text,
-    "the peer stopped reading (broken pipe)",
-  );
-});
-
-Deno.test("reasonOf() names address and reachability errors, with exit code 1", () => {
+Deno.test("classifyFailure() names Deno's socket error classes", () => {
   const cases: [Error, string][] = [
-    [new Deno.errors.AddrInUse("x"), "address already in use"],
-    [new Deno.errors.AddrNotAvailable("x"), "address not available on this host"],
-    [new Deno.errors.NetworkUnreachable("x"), "network unreachable"],
-    [new Deno.errors.PermissionDenied("x"), "permission denied"],
-    [new Deno.errors.NotCapable("x"), "permission denied"],
+    [new Deno.errors.ConnectionRefused("x"), "refused"],
+    [new Deno.errors.ConnectionReset("x"), "reset"],
+    [new Deno.errors.ConnectionAborted("x"), "aborted"],
+    [new Deno.errors.BrokenPipe("x"), "broken-pipe"],
+    [new Deno.errors.AddrInUse("x"), "in-use"],
+    [new Deno.errors.AddrNotAvailable("x"), "not-available"],
+    [new Deno.errors.NetworkUnreachable("x"), "network-unreachable"],
+    [new Deno.errors.PermissionDenied("x"), "permission"],
+    [new Deno.errors.NotCapable("x"), "permission"],
+    [new Deno.errors.NotFound("x"), "not-found"],
   ];
-  for (const [error, text] of cases) {
-    assertEquals(reasonOf(error), { text, exitCode: 1 }, error.name);
-  }
+  for (const [error, failure] of cases) assertEquals(classifyFailure(error), failure, error.name);
 });
 
-Deno.test("reasonOf() gives a timeout exit code 4", () => {
-  assertEquals(reasonOf(new Deno.errors.TimedOut("x")), {
-    text: "timed out",
-    exitCode: ExitCode.timeout,
-  });
-  assertEquals(reasonOf(new Deno.errors.TimedOut("x")).exitCode, 4);
+Deno.test("classifyFailure() names the system's codes on plain errors, not their words", () => {
+  assertEquals(classifyFailure(withCode("EHOSTUNREACH")), "host-unreachable");
+  assertEquals(classifyFailure(withCode("ENETUNREACH")), "network-unreachable");
+  assertEquals(classifyFailure(withCode("EMFILE")), "too-many-files");
+  assertEquals(classifyFailure(withCode("ENFILE")), "too-many-files");
+  assertEquals(classifyFailure(new Error("Too many open files (os error 24)")), undefined);
+  assertEquals(classifyFailure(new Error("No route to host")), undefined);
 });
 
-Deno.test("reasonOf() treats an abort signal's TimeoutError as a timeout", () => {
-  const e = new DOMException("Signal timed out.", "TimeoutError");
-  assertEquals(reasonOf(e), { text: "timed out", exitCode: 4 });
+Deno.test("classifyFailure() is undefined for values that are not Errors", () => {
+  assertEquals(classifyFailure("ConnectionRefused"), undefined);
+  assertEquals(classifyFailure(undefined), undefined);
 });
 
-Deno.test("reasonOf() gives an unresolved name exit code 3", () => {
-  assertEquals(reasonOf(new Error(RESOLVE_MESSAGE)), {
-    text: "name not resolved",
-    exitCode: ExitCode.resolve,
-  });
-  assertEquals(reasonOf(new Error(RESOLVE_MESSAGE)).exitCode, 3);
+Deno.test("classifyFailure() is self-contained, so that its source text runs in a Worker", () => {
+  const shipped = new Function(`return (${classifyFailure.toString()})`)();
+  assertEquals(shipped(new Deno.errors.ConnectionRefused("x")), "refused");
+  assertEquals(shipped(withCode("EHOSTUNREACH")), "host-unreachable");
 });
 
-Deno.test("reasonOf() recognises too many open files", () => {
-  assertEquals(reasonOf(new Error("Too many open files (os error 24)")), {
-    text: "too many open files",
-    exitCode: 1,
-  });
-});
-
-Deno.test("reasonOf() lowercases an unknown error's message and drops its os error code", () => {
-  assertEquals(reasonOf(new Error("Something odd happened (os error 5)")), {
-    text: "something odd happened",
-    exitCode: 1,
-  });
-});
-
-Deno.test("reasonOf() keeps an unknown error's message without an os error code", () => {
-  assertEquals(reasonOf(new Error("Weird")).text, "weird");
-});
-
-Deno.test("reasonOf() turns a value that is not an Error into text", () => {
-  assertEquals(reasonOf("plain text"), { text: "plain text", exitCode: 1 });
-  assertEquals(reasonOf(42), { text: "42", exitCode: 1 });
-});
-
-// --- netError --------------------------------------------------------------------------------
-
-Deno.test("netError() reads action: reason", () => {
-  const error = netError(
-    new Deno.errors.ConnectionRefused("Connection refused (os error 111)"),
-    "cannot connect to 127.0.0.1:1",
-  );
-  assertInstanceOf(error, TcpkitError);
-  assertEquals(error.message, "cannot connect to 127.0.0.1:1: connection refused");
-  assertEquals(error.exitCode, 1);
-});
-
-Deno.test("netError() appends a hint after a semicolon", () => {
-  const error = netError(
-    new Deno.errors.AddrInUse("x"),
-    "cannot listen on 0.0.0.0:80",
-    "choose another port",
-  );
-  assertEquals(
-    error.message,
-    "cannot listen on 0.0.0.0:80: address already in use; choose another port",
-  );
-});
-
-Deno.test("netError() keeps the original error as the cause", () => {
-  const cause = new Deno.errors.ConnectionReset("x");
-  assertEquals(netError(cause, "read failed").cause, cause);
-});
-
-Deno.test("netError() carries the reason's exit code", () => {
-  assertEquals(
-    netError(new Error(RESOLVE_MESSAGE), "cannot connect to nowhere.invalid:1").exitCode,
-    3,
-  );
-  assertEquals(netError(new Deno.errors.TimedOut("x"), "cannot connect").exitCode, 4);
-  assertEquals(netError(new Error("odd"), "cannot connect").exitCode, 1);
-});
-
-// --- isResolveError --------------------------------------------------------------------------
-
-Deno.test("isResolveError() recognises Deno's lookup failure", () => {
-  assert(isResolveError(new Error(RESOLVE_MESSAGE)));
-  assert(isResolveError(new Error("failed to lookup address information: nodename nor servname")));
-  assert(isResolveError(new Error("Name or service not known")));
-});
-
-Deno.test("isResolveError() is false for other errors and for values that are not Errors", () => {
-  assertFalse(isResolveError(new Deno.errors.ConnectionRefused("Connection refused")));
-  assertFalse(isResolveError(new Error("timed out")));
-  assertFalse(isResolveError(RESOLVE_MESSAGE));
-  assertFalse(isResolveError(undefined));
-});
-
-// --- isPeerGone ------------------------------------------------------------------------------
+// --- isPeerGone, isClosedLocally -------------------------------------------------------------
 
 Deno.test("isPeerGone() is true for reset, broken pipe and aborted", () => {
   assert(isPeerGone(new Deno.errors.ConnectionReset("x")));
@@ -142,9 +55,47 @@ Deno.test("isPeerGone() is true for reset, broken pipe and aborted", () => {
 
 Deno.test("isPeerGone() is false for other errors", () => {
   assertFalse(isPeerGone(new Deno.errors.ConnectionRefused("x")));
-  assertFalse(isPeerGone(new Deno.errors.TimedOut("x")));
   assertFalse(isPeerGone(new Deno.errors.BadResource("x")));
   assertFalse(isPeerGone(new Error("Connection reset by peer")));
-  assertFalse(isPeerGone("ConnectionReset"));
   assertFalse(isPeerGone(null));
+});
+
+Deno.test("isClosedLocally() is true for a resource closed under a pending operation", () => {
+  assert(isClosedLocally(new Deno.errors.BadResource("x")));
+  assert(isClosedLocally(new Deno.errors.Interrupted("x")));
+  assertFalse(isClosedLocally(new Deno.errors.ConnectionReset("x")));
+});
+
+// --- toNetError ------------------------------------------------------------------------------
+
+Deno.test("toNetError() types a socket error by its kind, with what was being done", () => {
+  const cause = new Deno.errors.ConnectionRefused("Connection refused (os error 111)");
+  const error = toNetError(cause, "cannot connect to 127.0.0.1:1");
+  if (!(error instanceof NetError)) throw new Error(`not a NetError: ${error}`);
+  assertEquals([error.failure, error.context], ["refused", "cannot connect to 127.0.0.1:1"]);
+  assertStrictEquals(error.cause, cause);
+  assertEquals(describeError(error), {
+    message: "cannot connect to 127.0.0.1:1: connection refused",
+    exitCode: 1,
+  });
+});
+
+Deno.test("toNetError() keeps a hint, said after a semicolon", () => {
+  const error = toNetError(new Deno.errors.AddrInUse("x"), "cannot listen on 0.0.0.0:80", "go");
+  assertEquals(
+    describeError(error).message,
+    "cannot listen on 0.0.0.0:80: address already in use; go",
+  );
+});
+
+Deno.test("toNetError() keeps the system's words for an error it cannot classify", () => {
+  const error = toNetError(new Error("Something odd happened (os error 5)"), "read failed");
+  assertEquals(describeError(error).message, "read failed: something odd happened");
+});
+
+Deno.test("toNetError() passes tcpkit's own typed errors through as they are", () => {
+  const timeout = new TimeoutError("connect", 2000, "cannot connect to 10.0.0.1:22");
+  assertStrictEquals(toNetError(timeout, "other"), timeout);
+  const worded = new TcpkitError("dialogue with x: broke off");
+  assertStrictEquals(toNetError(worded, "other"), worded);
 });

@@ -1,0 +1,140 @@
+/**
+ * The one two-way pump: bytes from each end to the other at once, each direction half-closed when
+ * its source ends, and the first failure stopping both. connect, serve's stdio, echo and sink
+ * modes, and the forwarder all move their bytes through it.
+ */
+import type { ChunkSink, ChunkSource } from "./chunks.ts";
+import { pump, type PumpError } from "./pump.ts";
+
+/** One end of a two-way connection: the bytes it gives, and where the bytes for it go. */
+export interface End {
+  /** What this end sends to the other; null at its end (the peer's FIN, stdin's EOF). */
+  source: ChunkSource;
+  /** Where the other end's bytes go; `end` half-closes it. */
+  sink: ChunkSink;
+}
+
+/** Options for {@linkcode duplex}. */
+export interface DuplexOptions {
+  /** Called as bytes from `a` are written to `b`, with the chunk's size. */
+  onAToB?: (bytes: number) => void;
+  /** Called as bytes from `b` are written to `a`, with the chunk's size. */
+  onBToA?: (bytes: number) => void;
+  /**
+   * When `b`'s source ends, stop moving `a` to `b` at once instead of until `a` ends: a person
+   * typing at a terminal has nothing in flight that the peer's close would lose.
+   */
+  stopWhenBEnds?: boolean;
+  /** Aborting stops both directions (an idle timeout, a shutdown). */
+  signal?: AbortSignal;
+}
+
+/** How one direction ended. */
+export interface Leg {
+  /** Bytes written to the sink. */
+  bytes: number;
+  /** `ended`: its source ended and the sink was half-closed; `stopped`: cut short. */
+  end: "ended" | "stopped" | "failed";
+  /** What failed, and on which side (`read`: the source; `write`: the sink). */
+  error?: PumpError;
+}
+
+/** How a duplex ended: each direction, and which one failed first. */
+export interface DuplexResult {
+  aToB: Leg;
+  bToA: Leg;
+  /** The direction whose failure stopped the other, if one failed. */
+  failed?: "aToB" | "bToA";
+}
+
+/**
+ * Moves bytes both ways between `a` and `b` until both directions are done: each direction ends
+ * when its source ends (and half-closes its sink); a failure in either stops both. Never throws:
+ * the result says what happened, for the caller to word. Memory stays bounded by one chunk per
+ * direction, whatever the speeds (backpressure end to end).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { bytesSource, discardSink } from "./chunks.ts";
+ * import { duplex } from "./duplex.ts";
+ * const result = await duplex(
+ *   { source: bytesSource(new Uint8Array(3)), sink: discardSink },
+ *   { source: bytesSource(new Uint8Array(5)), sink: discardSink },
+ * );
+ * assertEquals([result.aToB.bytes, result.bToA.bytes], [3, 5]);
+ * ```
+ */
+export async function duplex(a: End, b: End, options: DuplexOptions = {}): Promise<DuplexResult> {
+  const stopAToB = new AbortController();
+  const stopBToA = new AbortController();
+  const stopBoth = () => {
+    stopAToB.abort();
+    stopBToA.abort();
+  };
+  const { signal } = options;
+  if (signal?.aborted) stopBoth();
+  signal?.addEventListener("abort", stopBoth, { once: true });
+  let failed: DuplexResult["failed"];
+  const leg = async (
+    source: ChunkSource,
+    sink: ChunkSink,
+    stop: AbortController,
+    name: "aToB" | "bToA",
+    onChunk: ((bytes: number) => void) | undefined,
+  ): Promise<Leg> => {
+    let bytes = 0;
+    try {
+      await pump(source, sink, {
+        signal: stop.signal,
+        onChunk: (n) => {
+          bytes += n;
+          onChunk?.(n);
+        },
+      });
+      return { bytes, end: stop.signal.aborted ? "stopped" : "ended" };
+    } catch (e) {
+      if (stop.signal.aborted) return { bytes, end: "stopped" };
+      failed ??= name;
+      stopBoth();
+      return { bytes, end: "failed", error: e as PumpError };
+    }
+  };
+  try {
+    const [aToB, bToA] = await Promise.all([
+      leg(a.source, b.sink, stopAToB, "aToB", options.onAToB),
+      leg(b.source, a.sink, stopBToA, "bToA", options.onBToA).then((result) => {
+        if (options.stopWhenBEnds && result.end === "ended") stopAToB.abort();
+        return result;
+      }),
+    ]);
+    return failed ? { aToB, bToA, failed } : { aToB, bToA };
+  } finally {
+    signal?.removeEventListener("abort", stopBoth);
+  }
+}
+
+/** The failure that ended a duplex: which direction, which side of it, and why. */
+export interface DuplexFailure {
+  /** The direction that failed first. */
+  leg: "aToB" | "bToA";
+  /** `read`: that direction's source failed; `write`: its sink did. */
+  side: "read" | "write";
+  /** The source's or sink's own error. */
+  cause: unknown;
+  /** Whether the other direction was still under way (its data was cut off). */
+  otherUnfinished: boolean;
+}
+
+/** The failure in `result`, if a direction failed. */
+export function failureOf(result: DuplexResult): DuplexFailure | undefined {
+  if (!result.failed) return undefined;
+  const leg = result[result.failed];
+  const other = result[result.failed === "aToB" ? "bToA" : "aToB"];
+  return {
+    leg: result.failed,
+    side: leg.error!.side,
+    cause: leg.error!.cause,
+    otherUnfinished: other.end !== "ended",
+  };
+}

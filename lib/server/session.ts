@@ -1,0 +1,84 @@
+/** One client connection a server is serving: its connection, peer, traffic and idle timer. */
+import { TimeoutError } from "../errors.ts";
+import type { IdleTimer } from "../io/idle.ts";
+import { formatNetAddr } from "../net/address.ts";
+import { connSink, connSource } from "../io/chunks.ts";
+import type { End } from "../io/duplex.ts";
+import { closeQuietly } from "../net/close.ts";
+import { Traffic } from "../report.ts";
+
+/**
+ * One client connection being served, with its traffic. It is kept small: a server may hold
+ * tens of thousands of them.
+ */
+export class Session extends Traffic {
+  /** The client's connection. */
+  readonly conn: Deno.Conn;
+  /** The client's address, for messages: `127.0.0.1:51234`, `unix:(unnamed)`. */
+  readonly peer: string;
+  /** With `--idle-timeout`: touched by data either way; it closes the session. */
+  idle: IdleTimer | undefined;
+  /** Set by a mode whose session can be held up by others (a broadcast): then it is not idle. */
+  busy: (() => boolean) | undefined;
+  #closed: Promise<void> | undefined;
+  #markClosed: (() => void) | undefined;
+  #closedByUs = false;
+
+  /** A session over `conn`, named by its remote address. */
+  constructor(conn: Deno.Conn) {
+    super();
+    this.conn = conn;
+    this.peer = formatNetAddr(conn.remoteAddr);
+  }
+
+  /** Closes the connection from our side (idle timeout, shutdown); pending reads then end. */
+  close(): void {
+    this.#closedByUs = true;
+    closeQuietly(this.conn);
+    if (this.#markClosed) this.#markClosed();
+    else this.#closed ??= Promise.resolve();
+  }
+
+  /** True once {@linkcode close} was called: the failures that follow are ours, not the peer's. */
+  get closedByUs(): boolean {
+    return this.#closedByUs;
+  }
+
+  /**
+   * The session is over: stops its idle timer and closes the connection. Returns the idle
+   * timeout's error when that is what ended it.
+   */
+  end(): TimeoutError | undefined {
+    this.idle?.stop();
+    closeQuietly(this.conn);
+    return this.idle?.fired ? new TimeoutError("idle", this.idle.timeoutMs, this.peer) : undefined;
+  }
+
+  /** Resolves once we have closed the connection (made only for the modes that wait on it). */
+  get closed(): Promise<void> {
+    return this.#closed ??= new Promise((resolve) => this.#markClosed = resolve);
+  }
+
+  /** Counts bytes received from the client, and takes them as activity. */
+  countReceived(bytes: number): void {
+    this.received += bytes;
+    this.idle?.touch();
+  }
+
+  /** Counts bytes sent to the client, and takes them as activity. */
+  countSent(bytes: number): void {
+    this.sent += bytes;
+    this.idle?.touch();
+  }
+}
+
+/**
+ * The session's connection as one end of a duplex: reads counted as received, writes (partial
+ * ones too) as sent, both taken as activity.
+ */
+export function sessionEnd(session: Session): End {
+  return {
+    source: connSource(session.conn),
+    sink: connSink(session.conn, { onWritten: (n) => session.countSent(n) }),
+  };
+}
