@@ -1,11 +1,32 @@
-/** Showing bytes from the network as safe text: control bytes and invalid UTF-8 escaped. */
+/** Showing text tcpkit did not write (network bytes, names, arguments) safely on a terminal. */
 
 const decoder = new TextDecoder("utf-8");
 /** Printable ASCII runs up to this length become text without a call into the decoder. */
 const SHORT_RUN = 1024;
-const NAMED: Record<number, string> = { 0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r", 0x5c: "\\\\" };
+/** The escaped text is gathered as UTF-8 in a buffer of this size, decoded once it is full. */
+const BUFFER_SIZE = 16 * 1024;
+/** The most bytes one input character becomes (`\u202e`), so a step never overruns the buffer. */
+const LONGEST_ESCAPE = 6;
+const BACKSLASH = 0x5c;
+const HEX_DIGITS = "0123456789abcdef";
+/** The characters with a short escape of their own; every other C0 control is `\xNN`. */
+const NAMED: Record<number, string> = { 0x09: "t", 0x0a: "n", 0x0d: "r", 0x5c: "\\" };
 
-/** Options for {@linkcode escapeBytes}. */
+/**
+ * The characters shown escaped besides the C0 controls (which vary with keepNewlines): the
+ * backslash, DEL, C1 controls, the line and paragraph separators, and the bidirectional controls
+ * that reorder what a terminal shows. Written once, for every pattern below.
+ */
+const UNSAFE = String.raw`\\\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069`;
+/** Whether a string holds anything to escape (one test, no allocation, for the common case). */
+const UNSAFE_TEST = new RegExp(String.raw`[\x00-\x1f${UNSAFE}]`);
+const UNSAFE_ALL = new RegExp(String.raw`[\x00-\x1f${UNSAFE}]`, "g");
+/** With keepNewlines: LF and TAB are not matched at all, so multi-line text stays one run. */
+const UNSAFE_KEEP = new RegExp(String.raw`[\x00-\x08\x0b-\x1f${UNSAFE}]`, "g");
+/** With crlfAsNewline too: a CRLF is matched whole, to become a LF. */
+const UNSAFE_CRLF = new RegExp(String.raw`\r\n|[\x00-\x08\x0b-\x1f${UNSAFE}]`, "g");
+
+/** Options for {@linkcode escapeBytes}, {@linkcode escapeText} and {@linkcode StreamEscaper}. */
 export interface EscapeOptions {
   /** Keep line feeds (and tabs) as they are, for multi-line text. Default false. */
   keepNewlines?: boolean;
@@ -14,79 +35,152 @@ export interface EscapeOptions {
 }
 
 /**
- * Renders bytes as printable text: ESC, NUL, BEL and other control characters become `\x1b`,
- * `\x00`, ...; bytes that are not valid UTF-8 become `\xNN`; a backslash is doubled.
+ * Renders bytes as printable text, by the one policy for everything tcpkit shows that it did
+ * not write, so that no byte from a peer can drive the terminal:
+ *
+ * - C0 controls (but LF and TAB with `keepNewlines`) and DEL become `\x1b`, `\x7f`, ...;
+ *   TAB, LF and CR are `\t`, `\n` and `\r`;
+ * - C1 controls, U+2028/U+2029 and the bidirectional controls (U+061C, U+200E, U+200F,
+ *   U+202A-U+202E, U+2066-U+2069) become `\u009b`, `\u2028`, `\u202e`, ...: a right-to-left
+ *   override would otherwise turn the rest of the line around;
+ * - bytes that are not valid UTF-8 become `\xNN` (so `\x9b` is a byte, `\u009b` a character);
+ * - a backslash is doubled, so a literal `\x1b` cannot pass for an escaped ESC.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { escapeBytes } from "./escape.ts";
- * escapeBytes(new TextEncoder().encode("hi\x1b[31m")); // "hi\\x1b[31m"
+ * assertEquals(escapeBytes(new TextEncoder().encode("hi\x1b[31m\u202e")), "hi\\x1b[31m\\u202e");
  * ```
  */
 export function escapeBytes(bytes: Uint8Array, options: EscapeOptions = {}): string {
-  if (bytes.length <= SHORT_RUN && isPlainAscii(bytes)) {
-    return String.fromCharCode.apply(null, bytes as unknown as number[]);
-  }
-  // One pass: runs of printable, valid UTF-8 are decoded whole; everything else is escaped.
-  let out = "";
-  let start = 0;
+  const keep = options.keepNewlines === true;
+  const crlf = keep && options.crlfAsNewline === true;
+  // The common case first: text with nothing to escape is decoded as it is, in one piece.
   let i = 0;
-  let ascii = true; // whether the run since `start` is ASCII, which needs no decoder
-  const flush = () => {
-    if (i === start) return;
-    const run = bytes.subarray(start, i);
-    out += ascii && run.length <= SHORT_RUN
-      ? String.fromCharCode.apply(null, run as unknown as number[])
-      : decoder.decode(run);
-    ascii = true;
-  };
-  while (i < bytes.length) {
+  let ascii = true;
+  const length = bytes.length;
+  while (i < length) {
     const b = bytes[i];
-    if (b >= 0x20 && b < 0x7f && b !== 0x5c) {
+    if (b >= 0x20 && b < 0x7f && b !== BACKSLASH) {
       i++;
-      continue;
-    }
-    const length = b < 0x80 ? 1 : utf8Length(bytes, i);
-    if (length > 1 && !isEscapedCodePoint(bytes, i, length)) {
-      i += length;
-      ascii = false;
-      continue;
-    }
-    flush();
-    if (b === 0x0d && options.crlfAsNewline && options.keepNewlines && bytes[i + 1] === 0x0a) {
-      start = ++i; // the CR of a CRLF: its LF comes next
-      continue;
-    }
-    if (length === 0) {
-      out += hex(b);
+    } else if (b < 0x80) {
+      if (!keep || (b !== 0x0a && b !== 0x09)) break;
       i++;
     } else {
-      const text = decoder.decode(bytes.subarray(i, i + length));
-      out += escapeText(text, options);
-      i += length;
+      const size = utf8Length(bytes, i);
+      if (size === 0 || isEscapedCodePoint(bytes, i, size)) break;
+      i += size;
+      ascii = false;
     }
-    start = i;
   }
-  flush();
-  return out;
+  if (i === length) return textOf(bytes, ascii);
+  return textOf(bytes.subarray(0, i), ascii) + escapeFrom(bytes, i, keep, crlf);
 }
 
-/** True when every byte is printable ASCII other than the backslash: text as it is. */
-function isPlainAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) {
+/** The text of bytes that need no escaping: plain ASCII without the decoder while short. */
+function textOf(bytes: Uint8Array, ascii: boolean): string {
+  if (bytes.length === 0) return "";
+  return ascii && bytes.length <= SHORT_RUN
+    ? String.fromCharCode.apply(null, bytes as unknown as number[])
+    : decoder.decode(bytes);
+}
+
+let buffer: Uint8Array | undefined;
+
+/**
+ * The escaped text of `bytes` from `start` on. The text is built as UTF-8 in one reused buffer
+ * (valid characters copied as they are, escapes written as ASCII) and decoded a buffer at a
+ * time: one decoder call per 16 KiB, however many escapes, instead of one per run.
+ */
+function escapeFrom(bytes: Uint8Array, start: number, keep: boolean, crlf: boolean): string {
+  const out = buffer ??= new Uint8Array(BUFFER_SIZE + LONGEST_ESCAPE);
+  let text = "";
+  let o = 0;
+  let i = start;
+  const length = bytes.length;
+  while (i < length) {
+    // Only here, between characters, so no character is ever split between two decodes.
+    if (o >= BUFFER_SIZE) {
+      text += decoder.decode(out.subarray(0, o));
+      o = 0;
+    }
     const b = bytes[i];
-    if (b < 0x20 || b >= 0x7f || b === 0x5c) return false;
+    if (b >= 0x20 && b < 0x7f && b !== BACKSLASH) {
+      out[o++] = b;
+      i++;
+    } else if (b < 0x80) {
+      i++;
+      if (keep && (b === 0x0a || b === 0x09)) {
+        out[o++] = b;
+      } else if (b === 0x0d && crlf && bytes[i] === 0x0a) {
+        // the CR of a CRLF: its LF comes next, and is kept
+      } else {
+        out[o++] = BACKSLASH;
+        const name = NAMED[b];
+        o = name === undefined ? writeHex(out, o, 0x78, b, 2) : writeAscii(out, o, name);
+      }
+    } else {
+      const size = utf8Length(bytes, i);
+      if (size === 0) {
+        out[o++] = BACKSLASH;
+        o = writeHex(out, o, 0x78, b, 2);
+        i++;
+      } else if (isEscapedCodePoint(bytes, i, size)) {
+        out[o++] = BACKSLASH;
+        o = writeHex(out, o, 0x75, codePoint(bytes, i, size), 4);
+        i += size;
+      } else {
+        for (const end = i + size; i < end; i++) out[o++] = bytes[i];
+      }
+    }
   }
-  return true;
+  return text + decoder.decode(out.subarray(0, o));
 }
 
-/** Escapes the control characters of a string, as {@linkcode escapeBytes} does. */
+/** Writes `x` or `u` (`letter`) and `value` as `digits` lowercase hex digits; returns the end. */
+function writeHex(
+  out: Uint8Array,
+  o: number,
+  letter: number,
+  value: number,
+  digits: number,
+): number {
+  out[o++] = letter;
+  for (let shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+    out[o++] = HEX_DIGITS.charCodeAt((value >> shift) & 0xf);
+  }
+  return o;
+}
+
+function writeAscii(out: Uint8Array, o: number, text: string): number {
+  for (let k = 0; k < text.length; k++) out[o++] = text.charCodeAt(k);
+  return o;
+}
+
+/**
+ * Escapes a string as {@linkcode escapeBytes} escapes bytes: for names, arguments and text
+ * already decoded. A string with nothing to escape is returned as it is, after one regex test.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { escapeText } from "./escape.ts";
+ * assertEquals(escapeText("evil\u202etxt.exe"), "evil\\u202etxt.exe");
+ * ```
+ */
 export function escapeText(text: string, options: EscapeOptions = {}): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f\\\u2028\u2029]/g, (c) => {
+  if (!UNSAFE_TEST.test(text)) return text;
+  const keep = options.keepNewlines === true;
+  const pattern = !keep ? UNSAFE_ALL : options.crlfAsNewline ? UNSAFE_CRLF : UNSAFE_KEEP;
+  return text.replace(pattern, (c) => {
+    if (c.length === 2) return "\n"; // a CRLF, with crlfAsNewline
     const code = c.charCodeAt(0);
-    if (options.keepNewlines && (code === 0x0a || code === 0x09)) return c;
-    return NAMED[code] ?? (code <= 0xff ? hex(code) : `\\u${code.toString(16).padStart(4, "0")}`);
+    const name = NAMED[code];
+    if (name !== undefined) return `\\${name}`;
+    return code < 0x80
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }
 
@@ -121,15 +215,50 @@ function leadLength(b: number): number {
 }
 
 /**
+ * Whether the well-formed sequence at `i` is a character shown escaped: a C1 control
+ * (c2 80-c2 9f), U+061C (d8 9c), U+200E-U+200F (e2 80 8e-8f), U+2028-U+202E (e2 80 a8-ae) or
+ * U+2066-U+2069 (e2 81 a6-a9). Byte comparisons, so a valid character costs no decoding.
+ */
+function isEscapedCodePoint(bytes: Uint8Array, i: number, length: number): boolean {
+  const lead = bytes[i];
+  const second = bytes[i + 1];
+  if (length === 2) return lead === 0xc2 ? second <= 0x9f : lead === 0xd8 && second === 0x9c;
+  if (length !== 3 || lead !== 0xe2) return false;
+  const third = bytes[i + 2];
+  if (second === 0x80) return third === 0x8e || third === 0x8f || (third >= 0xa8 && third <= 0xae);
+  return second === 0x81 && third >= 0xa6 && third <= 0xa9;
+}
+
+/** The code point of the well-formed two- or three-byte sequence at `i`. */
+function codePoint(bytes: Uint8Array, i: number, length: number): number {
+  return length === 2
+    ? ((bytes[i] & 0x1f) << 6) | (bytes[i + 1] & 0x3f)
+    : ((bytes[i] & 0x0f) << 12) | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f);
+}
+
+/**
  * Escapes a byte stream chunk by chunk, as {@linkcode escapeBytes} does: a character split
- * between two chunks is held back until its end comes, instead of being shown as `\xNN` bytes.
+ * between two chunks is held back until its end comes, instead of being shown as `\xNN` bytes;
+ * with `crlfAsNewline`, so is a CR that ends a chunk, in case its LF begins the next.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { StreamEscaper } from "./escape.ts";
+ * const escaper = new StreamEscaper();
+ * const e = new TextEncoder().encode("é"); // c3 a9
+ * assertEquals(escaper.push(e.subarray(0, 1)) + escaper.push(e.subarray(1)), "é");
+ * ```
  */
 export class StreamEscaper {
   #options: EscapeOptions;
+  #crlf: boolean;
   #held: Uint8Array | undefined;
 
+  /** Escapes with `options`, the same for every chunk. */
   constructor(options: EscapeOptions = {}) {
     this.#options = options;
+    this.#crlf = options.keepNewlines === true && options.crlfAsNewline === true;
   }
 
   /** The text of `chunk`, but for a character it leaves unfinished (kept for the next chunk). */
@@ -140,7 +269,8 @@ export class StreamEscaper {
       bytes.set(this.#held);
       bytes.set(chunk, this.#held.length);
     }
-    const keep = unfinishedTail(bytes);
+    let keep = unfinishedTail(bytes);
+    if (keep === 0 && this.#crlf && bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) keep = 1;
     this.#held = keep > 0 ? bytes.slice(bytes.length - keep) : undefined;
     return escapeBytes(bytes.subarray(0, bytes.length - keep), this.#options);
   }
@@ -161,15 +291,4 @@ function unfinishedTail(bytes: Uint8Array): number {
     return back < leadLength(b) ? back : 0;
   }
   return 0;
-}
-
-/** C1 controls (U+0080-U+009F) and the Unicode line and paragraph separators are escaped too. */
-function isEscapedCodePoint(bytes: Uint8Array, i: number, length: number): boolean {
-  if (length === 2) return bytes[i] === 0xc2 && bytes[i + 1] <= 0x9f;
-  return length === 3 && bytes[i] === 0xe2 && bytes[i + 1] === 0x80 &&
-    (bytes[i + 2] === 0xa8 || bytes[i + 2] === 0xa9);
-}
-
-function hex(code: number): string {
-  return `\\x${code.toString(16).padStart(2, "0")}`;
 }

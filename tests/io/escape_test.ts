@@ -46,9 +46,10 @@ Deno.test("escapeBytes() escapes DEL and the other C0 control bytes", () => {
   assertEquals(escapeBytes(bytes(0x01, 0x08, 0x0b, 0x0c, 0x1f)), "\\x01\\x08\\x0b\\x0c\\x1f");
 });
 
-Deno.test("escapeBytes() escapes a C1 control character encoded in UTF-8", () => {
-  // U+009B (CSI) is a terminal control sequence introducer.
-  assertEquals(escapeBytes(bytes(0xc2, 0x9b)), "\\x9b");
+Deno.test("escapeBytes() escapes a C1 control character encoded in UTF-8 as \\u00NN", () => {
+  // U+009B (CSI) is a terminal control sequence introducer; \x9b would be a byte alone.
+  assertEquals(escapeBytes(bytes(0xc2, 0x9b)), "\\u009b");
+  assertEquals(escapeBytes(bytes(0x9b)), "\\x9b");
 });
 
 Deno.test("escapeBytes() keeps multi-byte UTF-8 characters", () => {
@@ -115,7 +116,7 @@ Deno.test("escapeText() doubles a backslash", () => {
 });
 
 Deno.test("escapeText() escapes C1 controls and the Unicode line separators", () => {
-  assertEquals(escapeText("\x9b"), "\\x9b");
+  assertEquals(escapeText("\x9b"), "\\u009b");
   assertEquals(escapeText("a\u2028b\u2029c"), "a\\u2028b\\u2029c");
 });
 
@@ -128,7 +129,7 @@ Deno.test("escapeBytes() escapes ill-formed UTF-8: surrogates, overlong forms, a
 });
 
 Deno.test("escapeBytes() escapes C1 controls and the Unicode line separators", () => {
-  assertEquals(escapeBytes(new Uint8Array([0x61, 0xc2, 0x85, 0x62])), "a\\x85b");
+  assertEquals(escapeBytes(new Uint8Array([0x61, 0xc2, 0x85, 0x62])), "a\\u0085b");
   assertEquals(escapeBytes(new TextEncoder().encode("a\u2028b\u2029c")), "a\\u2028b\\u2029c");
   assertEquals(escapeBytes(new TextEncoder().encode("é\u00a0ü")), "é\u00a0ü");
 });
@@ -194,4 +195,107 @@ Deno.test("StreamEscaper.flush() shows an unfinished character escaped when the 
 Deno.test("StreamEscaper of whole chunks gives what escapeBytes() gives", () => {
   const bytes = encode("Server: Hello \x1b[2J\n\tZoë\\");
   assertEquals(streamed(bytes, []).join(""), escapeBytes(bytes, { keepNewlines: true }));
+});
+
+// --- one policy, in bytes, in strings and in streams -----------------------------------------
+
+/** The bidirectional controls, which reorder what a terminal shows after them. */
+const BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069";
+const u = (code: number) => `\\u${code.toString(16).padStart(4, "0")}`;
+
+Deno.test("escapeBytes() and escapeText() escape every bidirectional control as \\uNNNN", () => {
+  for (const char of BIDI) {
+    const code = char.charCodeAt(0);
+    assertEquals(escapeBytes(encode(`a${char}b`)), `a${u(code)}b`);
+    assertEquals(escapeText(`a${char}b`), `a${u(code)}b`);
+  }
+});
+
+Deno.test("escapeBytes() shows a right-to-left override escaped, so a name cannot reverse the line", () => {
+  // "evil\u202Etxt.exe" would show as "evilexe.txt" on a terminal.
+  assertEquals(escapeBytes(encode("evil\u202etxt.exe")), "evil\\u202etxt.exe");
+  assertEquals(escapeBytes(bytes(0xe2, 0x80, 0xae)), "\\u202e");
+});
+
+Deno.test("escapeBytes() keeps the characters next to the bidi controls", () => {
+  // U+200D (joiner) and U+2030 (per mille) share the bidi controls' first bytes.
+  assertEquals(
+    escapeBytes(encode("\u200d\u2027\u202f\u2030\u2065\u206a\u061b\u061d")),
+    "\u200d\u2027\u202f\u2030\u2065\u206a\u061b\u061d",
+  );
+  assertEquals(
+    escapeText("\u200d\u2027\u202f\u2030\u2065\u206a\u061b\u061d"),
+    "\u200d\u2027\u202f\u2030\u2065\u206a\u061b\u061d",
+  );
+});
+
+Deno.test("escapeBytes() and escapeText() escape C0 controls and DEL as \\xNN", () => {
+  assertEquals(escapeBytes(bytes(0x00, 0x07, 0x1b, 0x1f, 0x7f)), "\\x00\\x07\\x1b\\x1f\\x7f");
+  assertEquals(escapeText("\x00\x07\x1b\x1f\x7f"), "\\x00\\x07\\x1b\\x1f\\x7f");
+});
+
+Deno.test("escapeBytes() and escapeText() escape every C1 control as \\u00NN", () => {
+  for (let code = 0x80; code <= 0x9f; code++) {
+    assertEquals(escapeBytes(bytes(0xc2, code)), u(code));
+    assertEquals(escapeText(String.fromCharCode(code)), u(code));
+  }
+  // The first character after them is printable: a no-break space.
+  assertEquals(escapeText("\xa0"), "\xa0");
+});
+
+Deno.test("escapeText() escapes the Unicode line and paragraph separators as \\u2028 and \\u2029", () => {
+  assertEquals(escapeText("\u2028\u2029", { keepNewlines: true }), "\\u2028\\u2029");
+});
+
+Deno.test("escapeText() shows a CRLF as a line break with crlfAsNewline, as escapeBytes() does", () => {
+  const options = { keepNewlines: true, crlfAsNewline: true };
+  assertEquals(escapeText("220 ready\r\n", options), "220 ready\n");
+  assertEquals(escapeText("a\rb\r\r\nc\n\r", options), "a\\rb\\r\nc\n\\r");
+  assertEquals(escapeText("a\r\n", { crlfAsNewline: true }), "a\\r\\n");
+});
+
+Deno.test("escapeText() returns text with nothing to escape as it is", () => {
+  const text = "Hello, Zoë — 日本語 😀";
+  assertEquals(escapeText(text), text);
+  assertEquals(escapeText(""), "");
+});
+
+Deno.test("escapeBytes() gives what escapeText() gives for the same text", () => {
+  const text = "a\tb\nc\r\n\x1b[1m\\ \x7f\x85\u2028\u202e\u2066ë😀";
+  for (const options of [{}, { keepNewlines: true }, { keepNewlines: true, crlfAsNewline: true }]) {
+    assertEquals(escapeBytes(encode(text), options), escapeText(text, options));
+  }
+});
+
+Deno.test("escapeBytes() escapes long input with many escapes, and characters among them, whole", () => {
+  // Far more escaped text than one 16 KiB buffer, with characters across every buffer's end.
+  const piece = "\x1bé\u202e😀\\";
+  const input = encode(piece.repeat(5000));
+  assertEquals(escapeBytes(input), "\\x1bé\\u202e😀\\\\".repeat(5000));
+  const ascii = `${"a".repeat(20000)}\x00${"b".repeat(20000)}`;
+  assertEquals(escapeBytes(encode(ascii)), `${"a".repeat(20000)}\\x00${"b".repeat(20000)}`);
+});
+
+/** Any character escapeText() and escapeBytes() must never leave raw. */
+// deno-lint-ignore no-control-regex
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+
+Deno.test("escapeText() and escapeBytes() never leave a control, separator or bidi character raw", () => {
+  const all = Array.from({ length: 0x2100 }, (_, code) => String.fromCharCode(code)).join("");
+  assertFalse(UNSAFE.test(escapeText(all)));
+  assertFalse(UNSAFE.test(escapeBytes(encode(all))));
+});
+
+Deno.test("StreamEscaper escapes a bidi control split between chunks whole", () => {
+  assertEquals(streamed(encode("a\u202eb"), [2]), ["a", "\\u202eb", ""]);
+  assertEquals(streamed(bytes(0xc2, 0x9b), [1]), ["", "\\u009b", ""]);
+});
+
+Deno.test("StreamEscaper with crlfAsNewline holds back a CR that ends a chunk, for its LF", () => {
+  const escaper = new StreamEscaper({ keepNewlines: true, crlfAsNewline: true });
+  assertEquals(escaper.push(encode("220 ready\r")), "220 ready");
+  assertEquals(escaper.push(encode("\nnext\r")), "\nnext");
+  assertEquals(escaper.push(encode("x")), "\\rx");
+  assertEquals(escaper.push(encode("\r")), "");
+  assertEquals(escaper.flush(), "\\r");
 });
