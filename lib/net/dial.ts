@@ -1,10 +1,12 @@
 /** Dialing an endpoint: resolve, connect (within a timeout), and hand back a `Deno.Conn`. */
-import { lookup } from "node:dns/promises";
-import { isIP } from "node:net";
+import { connect as netConnect } from "node:net";
 import { NetError, ResolveError, TimeoutError } from "../errors.ts";
+import { resolveAll } from "./resolve.ts";
 import { formatAddress } from "./address.ts";
 import { type Endpoint, formatEndpoint } from "./endpoint.ts";
 import { isAbortTimeout, toNetError } from "./errors.ts";
+import { SocketConn } from "./node_conn.ts";
+import { startTls, type TlsClientOptions, type TlsSession } from "./tls.ts";
 
 /** Options for {@linkcode dial}. */
 export interface DialOptions {
@@ -14,7 +16,14 @@ export interface DialOptions {
   family?: 4 | 6;
   /** Take the host as an address literal, with no name lookup (`-n`). */
   numeric?: boolean;
+  /** How to trust the server, for a TLS endpoint. */
+  tls?: TlsClientOptions;
+  /** The local address to connect from (`--source`). */
+  source?: string;
 }
+
+/** A TLS handshake's bound when no --timeout is given: a server that never answers one. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** A connection made by {@linkcode dial}. */
 export interface Dialed {
@@ -26,18 +35,45 @@ export interface Dialed {
   resolveMs: number;
   /** How long the connect took, in milliseconds. */
   connectMs: number;
+  /** For a TLS endpoint: the session (protocol, certificate, how it was trusted). */
+  tls?: TlsSession;
 }
 
 /**
  * Connects to `endpoint`. A name is resolved first; its addresses are tried in turn, as nc does,
  * until one accepts. A connection that the kernel made to itself (its source port chosen equal
  * to the destination port on the same address, with nothing listening) is a refused connect.
+ * A TLS endpoint then has its handshake, and the server's certificate is verified as
+ * `options.tls` says (by default: the chain and the name, against the system's roots).
  *
  * @throws {ResolveError} the name did not resolve (3)
  * @throws {TimeoutError} no connection within `timeoutMs` (4)
  * @throws {NetError} refused, unreachable, or any other failure (1)
+ * @throws {TlsError} the handshake failed or the certificate is not trusted (5)
  */
 export async function dial(endpoint: Endpoint, options: DialOptions = {}): Promise<Dialed> {
+  const dialed = await connectTo(endpoint, options);
+  if (!endpoint.tls || endpoint.kind !== "tcp") return dialed;
+  try {
+    const { conn, session } = await startTls(
+      dialed.conn,
+      endpoint.hostname,
+      `TLS with ${dialed.peer}`,
+      { ...options.tls, timeoutMs: options.tls?.timeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS },
+    );
+    return { ...dialed, conn, tls: session };
+  } catch (e) {
+    try {
+      dialed.conn.close();
+    } catch {
+      // closed with the TLS socket
+    }
+    throw e;
+  }
+}
+
+/** The plain connection: a Unix socket, or TCP to the first of a name's addresses that accepts. */
+async function connectTo(endpoint: Endpoint, options: DialOptions): Promise<Dialed> {
   const peer = formatEndpoint(endpoint);
   const context = `cannot connect to ${peer}`;
   const signal = options.timeoutMs === undefined
@@ -56,14 +92,16 @@ export async function dial(endpoint: Endpoint, options: DialOptions = {}): Promi
     });
     const connecting = performance.now();
     let failure: unknown;
-    for (const address of resolved.addresses) {
+    for (const { address } of resolved.addresses) {
       try {
-        const conn = await Deno.connect({ hostname: address, port: endpoint.port, signal });
+        const conn = options.source === undefined
+          ? await Deno.connect({ hostname: address, port: endpoint.port, signal })
+          : await connectFrom(address, endpoint.port, options.source, signal);
         if (isSelfConnect(conn)) {
           conn.close();
           throw new NetError("refused", context);
         }
-        conn.setNoDelay(true);
+        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
         return { conn, peer, resolveMs: resolved.ms, connectMs: performance.now() - connecting };
       } catch (e) {
         failure = e;
@@ -72,6 +110,7 @@ export async function dial(endpoint: Endpoint, options: DialOptions = {}): Promi
     }
     throw failure;
   } catch (e) {
+    if (e instanceof ResolveError) throw e;
     if (signal?.aborted && (isAbortTimeout(e) || isAbortTimeout(signal.reason))) {
       throw new TimeoutError("connect", options.timeoutMs!, context, { cause: e });
     }
@@ -79,27 +118,49 @@ export async function dial(endpoint: Endpoint, options: DialOptions = {}): Promi
   }
 }
 
-/** True when a TCP connection's two ends are one address and port: a connection to itself. */
-function isSelfConnect(conn: Deno.TcpConn): boolean {
-  const local = conn.localAddr;
-  const remote = conn.remoteAddr;
-  return local.port === remote.port &&
-    formatAddress(local.hostname, 0) === formatAddress(remote.hostname, 0);
+/**
+ * Connects from a chosen local address. Deno.connect cannot bind one, node:net can: its socket
+ * is then wrapped as a `Deno.Conn`.
+ */
+function connectFrom(
+  hostname: string,
+  port: number,
+  source: string,
+  signal: AbortSignal | undefined,
+): Promise<Deno.Conn> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: hostname, port, localAddress: source, noDelay: true });
+    const onAbort = () => {
+      socket.destroy();
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.once("error", (e) => {
+      signal?.removeEventListener("abort", onAbort);
+      reject(e);
+    });
+    socket.once("connect", () => {
+      signal?.removeEventListener("abort", onAbort);
+      const addr = (host: string | undefined, at: number | undefined): Deno.NetAddr => ({
+        transport: "tcp",
+        hostname: host ?? "",
+        port: at ?? 0,
+      });
+      resolve(
+        new SocketConn(socket, {
+          localAddr: addr(socket.localAddress, socket.localPort),
+          remoteAddr: addr(socket.remoteAddress, socket.remotePort),
+        }),
+      );
+    });
+  });
 }
 
-// TODO(resolve.ts): moves into resolve.ts with the resolver's own error classification.
-async function resolveAll(
-  hostname: string,
-  options: { family?: 4 | 6; numericOnly?: boolean; signal?: AbortSignal },
-): Promise<{ addresses: string[]; ms: number }> {
-  if (isIP(hostname) !== 0) return { addresses: [hostname], ms: 0 };
-  if (options.numericOnly) throw new ResolveError(hostname, "other", { detail: "not an address" });
-  const started = performance.now();
-  try {
-    const found = await lookup(hostname, { all: true, family: options.family ?? 0 });
-    return { addresses: found.map((a) => a.address), ms: performance.now() - started };
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new ResolveError(hostname, code === "ENOTFOUND" ? "not-found" : "other", { cause: e });
-  }
+/** True when a TCP connection's two ends are one address and port: a connection to itself. */
+function isSelfConnect(conn: Deno.Conn): boolean {
+  const local = conn.localAddr;
+  const remote = conn.remoteAddr;
+  if (!("hostname" in local) || !("hostname" in remote)) return false;
+  return local.port === remote.port &&
+    formatAddress(local.hostname, 0) === formatAddress(remote.hostname, 0);
 }

@@ -59,6 +59,8 @@ export function classifyFailure(e: unknown): NetFailure | undefined {
       return "broken-pipe";
     case "EADDRINUSE":
       return "in-use";
+    case "EADDRNOTAVAIL":
+      return "not-available";
     case "EACCES":
     case "EPERM":
       return "permission";
