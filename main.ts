@@ -47,6 +47,20 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
           reporter: createReporter(command, stderr.line),
           signal: shutdown.signal,
           inputIsTerminal: Deno.stdin.isTerminal(),
+          dump: stderr.raw,
+        });
+      } finally {
+        signals.remove();
+      }
+    }
+    case "forward": {
+      const { forward } = await import("./lib/commands/forward.ts");
+      const shutdown = new AbortController();
+      const signals = listenForSignals(["SIGINT", "SIGTERM"], () => shutdown.abort());
+      try {
+        return await forward(command, {
+          reporter: createReporter(command, stderr.line),
+          signal: shutdown.signal,
         });
       } finally {
         signals.remove();
@@ -71,6 +85,11 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
         output: writerSink(Deno.stdout),
         reporter: createReporter(command, stderr.line),
         inputIsTerminal: Deno.stdin.isTerminal(),
+        inputSize: await stdinFileSize(),
+        terminal: {
+          write: (text) => stderr.raw(text),
+          progress: !command.json && Deno.stderr.isTerminal(),
+        },
       }));
   }
 }
@@ -106,6 +125,17 @@ function listenForSignals(names: Deno.Signal[], handler: () => void): { remove()
     }
   }
   return { remove: () => installed.forEach((name) => Deno.removeSignalListener(name, handler)) };
+}
+
+/** Stdin's size when it is a regular file (`< file`), for the progress line's percent. */
+async function stdinFileSize(): Promise<number | undefined> {
+  try {
+    // Deno.stdin has no stat(): /dev/stdin is the file it was opened from (Linux, macOS).
+    const info = await Deno.stat("/dev/stdin");
+    return info.isFile && info.size > 0 ? info.size : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function writeStdout(text: string): Promise<void> {

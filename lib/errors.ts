@@ -167,7 +167,8 @@ export type TlsFailure =
   | { kind: "pin-mismatch"; pinned: string; fingerprint: string }
   | { kind: "not-tls"; sample: string }
   | { kind: "timeout"; ms: number }
-  | { kind: "handshake"; detail: string };
+  | { kind: "handshake"; detail: string }
+  | { kind: "starttls"; detail: string };
 
 /** A TLS handshake failed or a certificate did not verify (exit 5). */
 export class TlsError extends Error {
@@ -303,13 +304,27 @@ export function describeError(e: unknown): Described {
   return { message: `unexpected error: ${causeText(e)}`, exitCode: ExitCode.network };
 }
 
+/**
+ * Why something failed, without what was being done: `connection reset by peer` for a
+ * {@linkcode NetError}, else the whole of {@linkcode describeError}'s message.
+ */
+export function failureWords(e: unknown): string {
+  if (e instanceof NetError) {
+    return e.failure === "other" && e.detail ? e.detail : NET_WORDS[e.failure];
+  }
+  return describeError(e).message;
+}
+
 function netText(e: NetError): string {
   const reason = e.failure === "other" && e.detail ? e.detail : NET_WORDS[e.failure];
   return `${e.context}: ${reason}${e.hint ? `; ${e.hint}` : ""}`;
 }
 
-/** The words for a TLS failure: `certificate expired on 2026-10-01 (56 days ago)`. */
-export function tlsText(failure: TlsFailure, now: Date = new Date()): string {
+/**
+ * The words for a TLS failure: `certificate expired on 2026-10-01 (56 days ago)`. With `hints`
+ * (the default), an untrusted certificate's words say how to trust it (--ca, --pin).
+ */
+export function tlsText(failure: TlsFailure, now: Date = new Date(), hints = true): string {
   switch (failure.kind) {
     case "expired":
       return `certificate expired on ${day(failure.notAfter)} (${ago(failure.notAfter, now)})`;
@@ -322,14 +337,18 @@ export function tlsText(failure: TlsFailure, now: Date = new Date()): string {
         failure.names.length > 0 ? failure.names.join(", ") : "no name"
       }, not ${failure.expected}`;
     case "unknown-issuer":
-      return `unknown issuer "${failure.issuer}" (use --ca FILE, or --pin ${failure.fingerprint} ` +
-        "to trust this certificate)";
+      return `unknown issuer "${failure.issuer}"` +
+        (hints
+          ? ` (use --ca FILE, or --pin ${failure.fingerprint} to trust this certificate)`
+          : "");
     case "self-signed":
-      return `self-signed certificate "${failure.subject}" (use --pin ${failure.fingerprint} ` +
-        "to trust it, or --ca FILE)";
+      return `self-signed certificate "${failure.subject}"` +
+        (hints ? ` (use --pin ${failure.fingerprint} to trust it, or --ca FILE)` : "");
     case "untrusted":
-      return `certificate not trusted (${failure.code}; use --ca FILE, or --pin ` +
-        `${failure.fingerprint} to trust this certificate)`;
+      return `certificate not trusted (${failure.code}` +
+        (hints
+          ? `; use --ca FILE, or --pin ${failure.fingerprint} to trust this certificate)`
+          : ")");
     case "pin-mismatch":
       return `certificate fingerprint ${failure.fingerprint} does not match --pin ${failure.pinned}`;
     case "not-tls":
@@ -338,6 +357,8 @@ export function tlsText(failure: TlsFailure, now: Date = new Date()): string {
       return `TLS handshake timed out after ${formatDuration(failure.ms)}`;
     case "handshake":
       return `TLS handshake failed: ${failure.detail}`;
+    case "starttls":
+      return failure.detail;
   }
 }
 

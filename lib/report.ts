@@ -62,6 +62,15 @@ export class StderrLines {
     this.#timer = setTimeout(this.flush, wait);
   };
 
+  /**
+   * Writes text as it is (a progress line, a hex dump), after the lines gathered so far, so that
+   * stderr keeps its order.
+   */
+  readonly raw = (text: string): void => {
+    this.flush();
+    this.#write(encoder.encode(text));
+  };
+
   /** Writes every gathered line now (main.ts calls it before exiting). */
   readonly flush = (): void => {
     clearTimeout(this.#timer);

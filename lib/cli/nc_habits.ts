@@ -238,8 +238,16 @@ export const NC_HABITS: readonly NcHabit[] = [
       `${option(line)}: tcpkit always half-closes at the end of stdin, so leave it out`,
   },
   {
-    // serve's -k and --keep-open are its own, and mean what nc's -k means.
-    flags: ["-k", "--keep-open"],
+    // serve's -k and --keep-open are its own, and mean what nc's -k means; on the clients -k is
+    // --insecure (TLS), whose own message says where nc's -k belongs.
+    flags: ["-k"],
+    on: ["tcpkit"],
+    say: (line) =>
+      `${option(line)}, to keep listening: a client connects once; "-k" is for "tcpkit serve"`,
+    as: { serve: same("-k") },
+  },
+  {
+    flags: ["--keep-open"],
     on: ["tcpkit", "connect", "greet", "check"],
     say: (line) =>
       `${option(line)}, to keep listening: a client connects once; "-k" is for "tcpkit serve"`,

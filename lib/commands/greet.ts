@@ -1,19 +1,27 @@
-/** `tcpkit greet`: play the client side of the greeting dialogue, or read any server's banner. */
+/**
+ * `tcpkit greet`: play the client side of the greeting dialogue, or read any server's banner
+ * (over TLS with `--tls`, or after STARTTLS with `--starttls`).
+ */
 import type { GreetCommand } from "../cli/args.ts";
-import { TcpkitError, TimeoutError } from "../errors.ts";
+import { TcpkitError, TimeoutError, TlsError } from "../errors.ts";
 import { formatDuration, round } from "../format.ts";
-import { type ChunkSink, writeAll } from "../io/chunks.ts";
+import { type ChunkSink, connSource, writeAll } from "../io/chunks.ts";
 import { escapeBytes, escapeText, StreamEscaper } from "../io/escape.ts";
-import { within } from "../io/timers.ts";
+import { jsonBytesText, jsonLine } from "../io/json.ts";
+import { QUIET, TimedSource } from "../io/timed_source.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
 import { toNetError } from "../net/errors.ts";
+import { startTls, type TlsClientOptions } from "../net/tls.ts";
 import { identifyProtocol, quietSpellFor } from "../protocol/banner.ts";
 import { EXIT, FAREWELL, PROMPT } from "../protocol/greeting.ts";
+import { AFTER_TLS, StartTlsClient } from "../protocol/starttls.ts";
 import type { Reporter } from "../report.ts";
+import { clientTlsOptions, reportTlsSession, tlsFields } from "./tls_options.ts";
 
 /** Where greet writes: the server's words to `output` (stdout), reports to the reporter. */
 export interface GreetIO {
+  /** Stdout: the server's words, or --json's object. */
   output: ChunkSink;
   reporter: Reporter;
 }
@@ -27,83 +35,85 @@ const MAX_BANNER_BYTES = 64 * 1024;
 
 const encoder = new TextEncoder();
 
+/** What a connection to greet on is: the connection, its peer, and how it was made. */
+interface Greeting {
+  conn: Deno.Conn;
+  peer: string;
+  command: GreetCommand;
+  io: GreetIO;
+  /** What --json's object begins with, in every mode. */
+  header: Record<string, unknown>;
+}
+
 /**
- * Runs greet: with names, the dialogue; without, the banner.
+ * Runs greet: with names, the dialogue; without, the banner (after STARTTLS, with it).
  *
  * @returns the exit code
- * @throws {TcpkitError} connect failures, a dialogue broken off (1), no answer in time (4)
+ * @throws connect and TLS failures, a dialogue broken off (1), no answer in time (4)
  */
 export async function greet(command: GreetCommand, io: GreetIO): Promise<number> {
-  const { conn, peer, connectMs } = await dial(command.target, { timeoutMs: command.timeoutMs });
+  const tls = command.target.tls || command.starttls
+    ? await clientTlsOptions(command.tls, command.timeoutMs)
+    : undefined;
+  const dialed = await dial(command.target, {
+    timeoutMs: command.timeoutMs,
+    family: command.family,
+    numeric: command.numeric,
+    tls: command.target.tls ? tls : undefined,
+  });
+  const { peer, connectMs } = dialed;
   io.reporter.event(
     "connected",
     { peer, connect_ms: round(connectMs) },
     `connected to ${peer} in ${formatDuration(connectMs)}`,
   );
-  // What --json's object begins with, in either mode.
+  if (dialed.tls) reportTlsSession(io.reporter, peer, dialed.tls);
   const header = {
     ...(command.target.kind === "tcp"
       ? { host: command.target.hostname, port: command.target.port }
       : { host: `unix:${command.target.path}`, port: null }),
     connect_ms: round(connectMs),
+    ...(dialed.tls ? { tls: tlsFields(dialed.tls) } : {}),
   };
+  const greeting: Greeting = { conn: dialed.conn, peer, command, io, header };
   try {
-    if (command.names.length > 0) await dialogue(conn, command, io, peer, header);
-    else await banner(conn, command, io, peer, header);
+    if (command.names.length > 0) await dialogue(greeting);
+    else if (command.starttls) await starttls(greeting, tls!);
+    else await banner(greeting);
     return 0;
   } finally {
-    closeQuietly(conn);
+    closeQuietly(greeting.conn);
   }
 }
 
-/** Reads until the next chunk arrives, the deadline passes (`"timeout"`), or the end (null). */
-function readWithin(
-  conn: Deno.Conn,
-  buffer: Uint8Array,
-  pending: { read?: Promise<number | null> },
-  ms: number,
-): Promise<number | null | "timeout"> {
-  pending.read ??= conn.read(buffer);
-  pending.read.catch(() => {});
-  const read = pending.read.then((n) => {
-    pending.read = undefined;
-    return n;
-  });
-  return within(read, ms, "timeout" as const);
-}
-
-async function dialogue(
-  conn: Deno.Conn,
-  command: GreetCommand,
-  io: GreetIO,
-  peer: string,
-  header: Record<string, unknown>,
-): Promise<void> {
+async function dialogue({ conn, peer, command, io, header }: Greeting): Promise<void> {
   const answers = [...command.names, EXIT];
-  const buffer = new Uint8Array(4096);
-  const pending: { read?: Promise<number | null> } = {};
+  const source = new TimedSource(connSource(conn, { initialSize: 4096 }));
   const decoder = new TextDecoder();
   const shown = new StreamEscaper({ keepNewlines: true }); // what is printed, as it comes
+  const context = `dialogue with ${peer}`;
   let transcript = ""; // for --json, up to MAX_TRANSCRIPT characters
   let unread = ""; // text not yet searched for a prompt (and the farewell)
   let answered = 0;
+  // --wait bounds the wait for each answer as a whole: a server that trickles a byte at a
+  // time does not keep greet for longer.
+  let deadline = performance.now() + command.waitMs;
   for (;;) {
-    let n: number | null | "timeout";
+    let chunk: Uint8Array | null | typeof QUIET;
     try {
-      n = await readWithin(conn, buffer, pending, command.waitMs);
+      chunk = await source.within(deadline - performance.now());
     } catch (e) {
-      throw toNetError(e, `dialogue with ${peer}`);
+      throw toNetError(e, context);
     }
-    if (n === "timeout") throw new TimeoutError("answer", command.waitMs, `dialogue with ${peer}`);
-    if (n === null) {
+    if (chunk === QUIET) throw new TimeoutError("answer", command.waitMs, context);
+    if (chunk === null) {
       const rest = shown.flush();
       if (rest !== "") await print(io, rest);
       throw new TcpkitError(
-        `dialogue with ${peer}: the server closed the connection before saying good bye ` +
+        `${context}: the server closed the connection before saying good bye ` +
           `(after ${answered} of ${answers.length} answers)`,
       );
     }
-    const chunk = buffer.subarray(0, n);
     const text = decoder.decode(chunk, { stream: true });
     if (transcript.length < MAX_TRANSCRIPT) transcript += text;
     unread += text;
@@ -112,81 +122,93 @@ async function dialogue(
     // Answer each prompt in the new text, as a person at the keyboard would.
     for (let at = unread.indexOf(PROMPT); at >= 0; at = unread.indexOf(PROMPT)) {
       unread = unread.slice(at + PROMPT.length);
-      if (answered === answers.length) break;
+      if (answered === answers.length) continue; // asked again after exit: no more answers
       const answer = answers[answered++];
       if (!command.json) await print(io, ` ${escapeText(answer)}\n`);
       try {
         await writeAll(conn, encoder.encode(answer));
       } catch (e) {
-        throw toNetError(e, `dialogue with ${peer}`);
+        throw toNetError(e, context);
       }
+      deadline = performance.now() + command.waitMs;
     }
     if (unread.length > MAX_WITHOUT_PROMPT) {
       throw new TcpkitError(
-        `dialogue with ${peer}: ${MAX_WITHOUT_PROMPT / 1024} KiB without a "What's your name?": ` +
-          "not the greeting dialogue (without --name, greet shows a server's banner)",
+        answered === answers.length
+          ? `${context}: the server sent ${
+            MAX_WITHOUT_PROMPT / 1024
+          } KiB after "exit" without saying good bye`
+          : `${context}: ${MAX_WITHOUT_PROMPT / 1024} KiB without a "What's your name?": ` +
+            "not the greeting dialogue (without --name, greet shows a server's banner)",
       );
     }
   }
   if (command.json) {
+    const { text, base64 } = jsonBytesText(encoder.encode(transcript));
     await printJson(io, {
       ...header,
       names: command.names,
       completed: true,
-      transcript: escapeText(transcript, { keepNewlines: true }),
+      transcript: text,
+      ...(base64 ? { transcript_base64: base64 } : {}),
     });
   }
 }
 
-async function banner(
-  conn: Deno.Conn,
-  command: GreetCommand,
-  io: GreetIO,
-  peer: string,
-  header: Record<string, unknown>,
-): Promise<void> {
+/** The server's first words, read until they are complete, the end, or the wait is up. */
+async function readGreeting(
+  source: TimedSource,
+  waitMs: number,
+  context: string,
+): Promise<{ received: Uint8Array; firstByteMs: number | undefined }> {
   const started = performance.now();
-  const deadline = started + command.waitMs;
-  // The banner is read straight into one buffer of the most greet takes.
-  const buffer = new Uint8Array(MAX_BANNER_BYTES);
-  const pending: { read?: Promise<number | null> } = {};
+  const deadline = started + waitMs;
+  const received = new Uint8Array(MAX_BANNER_BYTES);
   let length = 0;
   let firstByteMs: number | undefined;
   let lastByteAt = started;
-  for (;;) {
+  while (length < MAX_BANNER_BYTES) {
     const now = performance.now();
     const quiet = length > 0
-      ? lastByteAt + quietSpellFor(buffer.subarray(0, length)) - now
+      ? lastByteAt + quietSpellFor(received.subarray(0, length)) - now
       : Infinity;
     const wait = Math.min(deadline - now, quiet);
-    if (wait <= 0 || length >= MAX_BANNER_BYTES) break;
-    let n: number | null | "timeout";
+    if (wait <= 0) break;
+    let chunk: Uint8Array | null | typeof QUIET;
     try {
-      // A read kept across a wake-up (timeout) still fills the same place: `length` is unchanged.
-      n = await readWithin(conn, buffer.subarray(length), pending, wait);
+      chunk = await source.within(wait);
     } catch (e) {
       if (length > 0) break; // a reset after the greeting: show what came
-      throw toNetError(e, `reading the greeting of ${peer}`);
+      throw toNetError(e, context);
     }
-    if (n === null) break;
-    if (n === "timeout") continue;
+    if (chunk === null) break;
+    if (chunk === QUIET) continue;
     lastByteAt = performance.now();
     firstByteMs ??= lastByteAt - started;
-    length += n;
+    const take = Math.min(chunk.length, MAX_BANNER_BYTES - length);
+    received.set(chunk.subarray(0, take), length);
+    length += take;
   }
-  const received = buffer.subarray(0, length);
-  const protocol = identifyProtocol(
-    received,
-    command.target.kind === "tcp" ? command.target.port : undefined,
+  return { received: received.subarray(0, length), firstByteMs };
+}
+
+async function banner(greeting: Greeting): Promise<void> {
+  const { conn, peer, command, io, header } = greeting;
+  const source = new TimedSource(connSource(conn, { initialSize: 4096 }));
+  const { received, firstByteMs } = await readGreeting(
+    source,
+    command.waitMs,
+    `reading the greeting of ${peer}`,
   );
-  // CRLF shown as a line break, every other control byte escaped.
-  const greeting = escapeBytes(received, { keepNewlines: true, crlfAsNewline: true });
+  const protocol = identifyProtocol(received, portOf(command));
   if (command.json) {
+    const { text, base64 } = jsonBytesText(received);
     await printJson(io, {
       ...header,
       first_byte_ms: firstByteMs === undefined ? null : round(firstByteMs),
       bytes: received.length,
-      greeting,
+      greeting: text,
+      ...(base64 ? { greeting_base64: base64 } : {}),
       protocol,
     });
     return;
@@ -201,7 +223,7 @@ async function banner(
     );
     return;
   }
-  await print(io, greeting.endsWith("\n") ? greeting : greeting + "\n");
+  await printShown(io, received);
   io.reporter.event(
     "greeting",
     { peer, protocol, bytes: received.length },
@@ -212,9 +234,86 @@ async function banner(
   );
 }
 
+/**
+ * `--starttls`: the plain greeting, the upgrade, the certificate, and the server's capabilities
+ * asked again through TLS (its second greeting).
+ */
+async function starttls(greeting: Greeting, options: TlsClientOptions): Promise<void> {
+  const { peer, command, io, header } = greeting;
+  const protocol = command.starttls!;
+  const context = `STARTTLS with ${peer}`;
+  const client = new StartTlsClient(protocol);
+  const plain = new TimedSource(connSource(greeting.conn, { initialSize: 4096 }));
+  for (;;) {
+    let chunk: Uint8Array | null | typeof QUIET;
+    try {
+      chunk = await plain.within(command.waitMs);
+    } catch (e) {
+      throw toNetError(e, context);
+    }
+    if (chunk === QUIET) throw new TimeoutError("answer", command.waitMs, context);
+    if (chunk === null) {
+      throw new TlsError({
+        kind: "starttls",
+        detail: "the server closed the connection before TLS began",
+      }, context);
+    }
+    const step = client.push(chunk);
+    if (step.kind === "failed") {
+      throw new TlsError({ kind: "starttls", detail: step.reason }, context);
+    }
+    if (step.kind === "ready") break;
+    if (step.kind === "send") {
+      try {
+        await writeAll(greeting.conn, step.bytes);
+      } catch (e) {
+        throw toNetError(e, context);
+      }
+    }
+  }
+  if (!command.json) await printShown(io, client.greeting);
+  const hostname = command.target.kind === "tcp" ? command.target.hostname : "localhost";
+  const secured = await startTls(greeting.conn, hostname, `TLS with ${peer}`, options);
+  greeting.conn = secured.conn;
+  // The certificate is what --starttls is for: it is shown without -v.
+  if (!command.json) reportTlsSession(io.reporter, peer, secured.session, true);
+  await writeAll(secured.conn, encoder.encode(AFTER_TLS[protocol]));
+  const after = await readGreeting(
+    new TimedSource(connSource(secured.conn, { initialSize: 4096 })),
+    command.waitMs,
+    `reading ${peer} through TLS`,
+  );
+  if (command.json) {
+    const first = jsonBytesText(client.greeting);
+    const second = jsonBytesText(after.received);
+    await printJson(io, {
+      ...header,
+      starttls: protocol,
+      greeting: first.text,
+      ...(first.base64 ? { greeting_base64: first.base64 } : {}),
+      tls: tlsFields(secured.session),
+      greeting_tls: second.text,
+      ...(second.base64 ? { greeting_tls_base64: second.base64 } : {}),
+      protocol: identifyProtocol(client.greeting, portOf(command)) ?? protocol,
+    });
+    return;
+  }
+  if (after.received.length > 0) await printShown(io, after.received);
+}
+
+function portOf(command: GreetCommand): number | undefined {
+  return command.target.kind === "tcp" ? command.target.port : undefined;
+}
+
+/** Bytes from the network as text a terminal shows safely, CRLF as a line break. */
+function printShown(io: GreetIO, bytes: Uint8Array): Promise<void> {
+  const text = escapeBytes(bytes, { keepNewlines: true, crlfAsNewline: true });
+  return print(io, text.endsWith("\n") ? text : text + "\n");
+}
+
 /** One JSON object on stdout, as one line. */
 function printJson(io: GreetIO, value: Record<string, unknown>): Promise<void> {
-  return print(io, JSON.stringify(value) + "\n");
+  return print(io, jsonLine(value) + "\n");
 }
 
 async function print(io: GreetIO, text: string): Promise<void> {

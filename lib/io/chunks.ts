@@ -162,3 +162,25 @@ export function streamSink(writable: WritableStream<Uint8Array>): ChunkSink {
     },
   };
 }
+
+/** `source`, telling `onChunk` of every chunk it gives (a hex dump, a count). */
+export function tapSource(source: ChunkSource, onChunk: (chunk: Uint8Array) => void): ChunkSource {
+  return {
+    async next() {
+      const chunk = await source.next();
+      if (chunk !== null) onChunk(chunk);
+      return chunk;
+    },
+  };
+}
+
+/** `sink`, telling `onChunk` of every chunk before it is written. */
+export function tapSink(sink: ChunkSink, onChunk: (chunk: Uint8Array) => void): ChunkSink {
+  return {
+    write(chunk) {
+      onChunk(chunk);
+      return sink.write(chunk);
+    },
+    end: sink.end && (() => sink.end!()),
+  };
+}

@@ -4,6 +4,7 @@ import { formatAddress, formatNetAddr } from "./address.ts";
 import { closeQuietly } from "./close.ts";
 import { formatEndpoint, type ListenEndpoint } from "./endpoint.ts";
 import { classifyFailure, toNetError } from "./errors.ts";
+import { listenTls, type TlsServerOptions } from "./tls.ts";
 
 /** The listeners for one endpoint and how to announce them. */
 export interface Listening {
@@ -17,7 +18,24 @@ export interface Listening {
   scope: string;
   /** Closes every listener (and removes the Unix socket's file); accepts then end. */
   close(): void;
+  /**
+   * For TLS listeners: each accepted connection's handshake (within a time), which resolves to
+   * the connection to serve, so that a client that does not speak TLS fails before it is served.
+   * Rejects with a TlsError.
+   */
+  handshake?: (conn: Deno.Conn, peer: string) => Promise<Deno.Conn>;
 }
+
+/** Options for {@linkcode listen}. */
+export interface ListenOptions {
+  /** The certificate and what to ask of clients, for a TLS endpoint. */
+  tls?: TlsServerOptions;
+  /** How long an accepted client has for its TLS handshake (default 10 s). */
+  handshakeTimeoutMs?: number;
+}
+
+/** A client's TLS handshake's bound, from accept to its end. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
  * Listens on `endpoint`. Without a host: `[::]`, which is dual-stack on Linux and macOS, plus
@@ -28,30 +46,57 @@ export interface Listening {
  * @throws {NetError} address in use, not available, permission denied (1)
  * @throws {ResolveError} the host name did not resolve (3)
  */
-export async function listen(endpoint: ListenEndpoint): Promise<Listening> {
+export async function listen(
+  endpoint: ListenEndpoint,
+  options: ListenOptions = {},
+): Promise<Listening> {
   if (endpoint.kind === "unix") return await listenUnix(endpoint.path);
   const { hostname, port } = endpoint;
+  const tls = endpoint.tls ? options.tls : undefined;
+  if (endpoint.tls && !tls) throw new Error("listen: a TLS endpoint needs its certificate");
+  let handshake: ReturnType<typeof listenTls>["handshake"] | undefined;
+  const open = (host: string, at: number) => {
+    const where = formatAddress(host, at);
+    try {
+      if (!tls) return Deno.listen({ hostname: host, port: at, transport: "tcp" });
+      const opened = listenTls(host, at, tls);
+      handshake = opened.handshake;
+      return opened.listener;
+    } catch (e) {
+      throw listenError(e, host, at, where);
+    }
+  };
+  const handshakeMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+  const made = (listeners: Deno.Listener[], address: string, bound: number, scope: string) => {
+    const result = listening(listeners, address, bound, scope);
+    if (handshake) {
+      const run = handshake;
+      result.handshake = (conn, peer) => run(conn, `TLS with ${peer}`, handshakeMs);
+    }
+    return result;
+  };
   if (hostname !== undefined) {
-    const listener = listenOn(hostname, port);
-    return listening([listener], formatNetAddr(listener.addr), listener.addr.port, "");
+    const listener = open(hostname, port);
+    const addr = listener.addr as Deno.NetAddr;
+    return made([listener], formatNetAddr(addr), addr.port, "");
   }
-  let v6: Deno.TcpListener;
+  let v6: Deno.Listener;
   try {
-    v6 = listenOn("::", port);
+    v6 = open("::", port);
   } catch (e) {
     if (e instanceof NetError && e.failure === "in-use") throw e;
-    const v4 = listenOn("0.0.0.0", port);
-    const bound = v4.addr.port;
-    return listening([v4], formatAddress("0.0.0.0", bound), bound, "(all IPv4 interfaces)");
+    const v4 = open("0.0.0.0", port);
+    const bound = (v4.addr as Deno.NetAddr).port;
+    return made([v4], formatAddress("0.0.0.0", bound), bound, "(all IPv4 interfaces)");
   }
-  const bound = v6.addr.port;
+  const bound = (v6.addr as Deno.NetAddr).port;
   const listeners: Deno.Listener[] = [v6];
   try {
-    listeners.push(Deno.listen({ hostname: "0.0.0.0", port: bound }));
+    listeners.push(open("0.0.0.0", bound));
   } catch {
     // In use by our own dual-stack [::] socket: IPv4 is already covered.
   }
-  return listening(listeners, formatAddress("::", bound), bound, "(all interfaces, IPv4 and IPv6)");
+  return made(listeners, formatAddress("::", bound), bound, "(all interfaces, IPv4 and IPv6)");
 }
 
 function listening(
@@ -76,23 +121,19 @@ function listening(
   };
 }
 
-function listenOn(hostname: string, port: number): Deno.TcpListener {
-  const where = formatAddress(hostname, port);
-  try {
-    return Deno.listen({ hostname, port, transport: "tcp" });
-  } catch (e) {
-    const failure = classifyFailure(e);
-    if (failure === undefined && e instanceof Error && e.name === "Error") {
-      // Deno resolves a listening host itself; its only plain Error here is a failed lookup.
-      throw new ResolveError(hostname, "other", { cause: e });
-    }
-    const hint = failure === "in-use"
-      ? "choose another port, or stop the program using it"
-      : failure === "permission" && port < 1024
-      ? "ports below 1024 need privileges; choose a higher port"
-      : undefined;
-    throw toNetError(e, `cannot listen on ${where}`, hint);
+/** Why listening on `where` failed, typed. */
+function listenError(e: unknown, hostname: string, port: number, where: string): Error {
+  const failure = classifyFailure(e);
+  if (failure === undefined && e instanceof Error && e.name === "Error") {
+    // Deno resolves a listening host itself; its only plain Error here is a failed lookup.
+    return new ResolveError(hostname, "other", { cause: e });
   }
+  const hint = failure === "in-use"
+    ? "choose another port, or stop the program using it"
+    : failure === "permission" && port < 1024
+    ? "ports below 1024 need privileges; choose a higher port"
+    : undefined;
+  return toNetError(e, `cannot listen on ${where}`, hint);
 }
 
 async function listenUnix(path: string): Promise<Listening> {

@@ -426,3 +426,14 @@ function utf8(bytes: Uint8Array): string | undefined {
 function hex(code: number): string {
   return `\\x${code.toString(16).padStart(2, "0")}`;
 }
+
+/**
+ * What to ask a server once TLS is up, to see it again through TLS (its second greeting): the
+ * capabilities it offers now.
+ */
+export const AFTER_TLS: Readonly<Record<StartTlsProtocol, string>> = Object.freeze({
+  smtp: "EHLO tcpkit\r\n",
+  imap: "a2 CAPABILITY\r\n",
+  pop3: "CAPA\r\n",
+  ftp: "FEAT\r\n",
+});

@@ -11,14 +11,16 @@ import { closeQuietly } from "../net/close.ts";
 import { classifyFailure, isClosedLocally, toNetError } from "../net/errors.ts";
 import type { Listening } from "../net/listen.ts";
 import type { EventFields, Reporter } from "../report.ts";
-import { Session } from "./session.ts";
+import { Session, type SessionTap } from "./session.ts";
 
 /** A mode's own account of a session, logged in place of the byte counts. */
 export interface SessionSummary {
-  /** Extra fields of the JSON `session` event. */
+  /** Extra fields of the JSON event. */
   fields: Readonly<EventFields>;
   /** What the text line says after the peer. */
   text: string;
+  /** The event's name: `session` (a dialogue) unless the mode says `closed` (a connection). */
+  event?: string;
 }
 
 /** How a session ended: normally (with a summary, perhaps), or with what failed. */
@@ -72,6 +74,10 @@ export interface ServerOptions {
   drainMs?: number;
   /** Who may connect; everyone when left out. */
   gate?: Admission;
+  /** At most this many sessions at once: more clients wait in the listen backlog. */
+  maxConns?: number;
+  /** Sets up each session's tap (the hex dump of `-x`). */
+  tap?: (session: Session) => SessionTap;
 }
 
 /** How long shutdown waits for closed sessions to settle before it summarises. */
@@ -95,13 +101,18 @@ export async function runServer(options: ServerOptions): Promise<number> {
   const totals = { connections: 0, sent: 0, received: 0 };
   let firstError: unknown;
   let stopping = false;
+  const slots = new Slots(options.maxConns, reporter);
 
+  /** Connections accepted and still in their TLS handshake: not sessions yet, but open. */
+  const handshaking = new Set<Deno.Conn>();
   const closeAll = () => {
     for (const session of sessions) session.close();
+    for (const conn of handshaking) closeQuietly(conn);
   };
   const stopAccepting = () => {
     stopping = true;
     listening.close();
+    slots.close();
   };
   const stop = () => {
     stopAccepting();
@@ -113,13 +124,13 @@ export async function runServer(options: ServerOptions): Promise<number> {
     const idleError = session.end();
     try {
       const error = idleError ?? outcome?.error;
-      if (error !== undefined) reportFailure(session, error);
+      if (error !== undefined) reportFailure(session, session.peer, error);
       else reportEnd(session, outcome?.summary);
     } finally {
       sessions.delete(session);
       totals.sent += session.sent;
       totals.received += session.received;
-      if (sessions.size === 0) allDone?.();
+      if (sessions.size + handshaking.size === 0) allDone?.();
     }
   };
   const reportEnd = (session: Session, summary?: SessionSummary) => {
@@ -130,14 +141,15 @@ export async function runServer(options: ServerOptions): Promise<number> {
     const fields = reporter.json
       ? { peer: session.peer, ...summary?.fields, ...session.fields() }
       : NO_FIELDS;
-    if (summary) reporter.event("session", fields, `${session.peer}: ${summary.text}`, true);
-    else {
+    if (summary) {
+      reporter.event(summary.event ?? "session", fields, `${session.peer}: ${summary.text}`, true);
+    } else {
       reporter.event("closed", fields, `closed ${session.peer}: ${session.describe()}`, always);
     }
   };
-  const reportFailure = (session: Session, e: unknown) => {
-    if ((stopping || session.closedByUs) && isClosedLocally(e)) return;
-    const error = toNetError(e, `connection from ${session.peer}`);
+  const reportFailure = (session: Session | undefined, peer: string, e: unknown) => {
+    if ((stopping || session?.closedByUs) && isClosedLocally(e)) return;
+    const error = toNetError(e, `connection from ${peer}`);
     // Without stdout or stdin there is nothing left to serve: that ends a server with -k too.
     const fatal = error instanceof OutputError || error instanceof InputError;
     if (!keepOpen || fatal) firstError ??= error;
@@ -146,31 +158,53 @@ export async function runServer(options: ServerOptions): Promise<number> {
       const { message } = describeError(error);
       reporter.event(
         "error",
-        { peer: session.peer, message: `tcpkit: ${message}`, ...session.fields() },
+        { peer, message: `tcpkit: ${message}`, ...session?.fields() },
         message,
         true,
       );
     }
   };
 
+  const refuse = (conn: Deno.Conn) => {
+    closeQuietly(conn);
+    slots.release();
+  };
   const onConn = (conn: Deno.Conn) => {
-    if (stopping || (!keepOpen && totals.connections > 0)) return closeQuietly(conn);
+    if (stopping || (!keepOpen && totals.connections > 0)) return refuse(conn);
     const remote = conn.remoteAddr;
-    if (options.gate && "hostname" in remote && !options.gate.admits(remote.hostname)) {
-      closeQuietly(conn);
+    // A Unix socket's client has no address: it is let in only where no --allow rule is given.
+    if (options.gate && !options.gate.admits("hostname" in remote ? remote.hostname : "")) {
+      refuse(conn);
       reporter.event(
         "denied",
         { peer: formatNetAddr(remote) },
-        `refused ${formatNetAddr(remote)}: not allowed`,
+        `refused ${formatNetAddr(remote)}: not allowed by --allow/--deny`,
         true,
       );
       return;
     }
     // Without keepOpen, one client, as nc -l: the next ones are refused.
     if (!keepOpen) listening.close();
-    const session = new Session(conn);
-    sessions.add(session);
     totals.connections++;
+    if (!listening.handshake) return begin(conn);
+    // A TLS client is served once its handshake is done; one that fails it is its own error.
+    const peer = formatNetAddr(remote);
+    handshaking.add(conn);
+    listening.handshake(conn, peer).then((secured) => {
+      handshaking.delete(conn);
+      if (stopping) return refuse(secured);
+      begin(secured);
+    }, (error) => {
+      handshaking.delete(conn);
+      refuse(conn);
+      reportFailure(undefined, peer, error);
+      if (sessions.size + handshaking.size === 0) allDone?.();
+    });
+  };
+  const begin = (conn: Deno.Conn) => {
+    const session = new Session(conn);
+    session.tap = options.tap?.(session);
+    sessions.add(session);
     if (reporter.shows()) {
       reporter.event(
         "accepted",
@@ -186,20 +220,23 @@ export async function runServer(options: ServerOptions): Promise<number> {
       if (over) return;
       over = true;
       settle(session, outcome);
+      slots.release();
     });
   };
 
   const shortage = { warned: false }; // told once, whichever listener meets it
   try {
     await Promise.all(
-      listening.listeners.map((listener) => acceptLoop(listener, reporter, onConn, shortage)),
+      listening.listeners.map((listener) =>
+        acceptLoop(listener, reporter, onConn, shortage, slots)
+      ),
     );
   } catch (e) {
     stop();
     throw e;
   }
 
-  const finished = sessions.size === 0
+  const finished = sessions.size + handshaking.size === 0
     ? Promise.resolve()
     : new Promise<void>((resolve) => allDone = resolve);
   // A signal may come at any time (also during the one session without keepOpen): then the
@@ -250,13 +287,16 @@ async function acceptLoop(
   reporter: Reporter,
   onConn: (conn: Deno.Conn) => void,
   shortage: { warned: boolean },
+  slots: Slots,
 ): Promise<void> {
   let backoff = 0;
   for (;;) {
+    await slots.take();
     let conn: Deno.Conn;
     try {
       conn = await listener.accept();
     } catch (e) {
+      slots.release();
       if (isClosedLocally(e)) return;
       if (classifyFailure(e) === "too-many-files") {
         if (!shortage.warned) {
@@ -279,5 +319,60 @@ async function acceptLoop(
     }
     backoff = 0;
     onConn(conn);
+  }
+}
+
+/**
+ * The sessions a server may have at once (`--max-conns`): an accept waits for a slot, so that
+ * clients beyond the limit wait in the listen backlog (the kernel's queue) until one ends. Said
+ * once per burst: when the limit is reached, and again when accepting resumes.
+ */
+class Slots {
+  #free: number;
+  #max: number | undefined;
+  #waiting: (() => void)[] = [];
+  #reporter: Reporter;
+  #full = false;
+
+  constructor(max: number | undefined, reporter: Reporter) {
+    this.#max = max;
+    this.#free = max ?? Infinity;
+    this.#reporter = reporter;
+  }
+
+  /** Resolves once a session may start: at once while below the limit. */
+  take(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    if (!this.#full) {
+      this.#full = true;
+      this.#reporter.event(
+        "max_conns",
+        { max_conns: this.#max ?? null },
+        `${this.#max} connections open (--max-conns): new clients wait in the listen backlog ` +
+          "until one closes",
+        true,
+      );
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** No more sessions will start: the accepts that wait go on (to find the listener closed). */
+  close(): void {
+    this.#free = Infinity;
+    for (const next of this.#waiting.splice(0)) next();
+  }
+
+  /** A session ended (or an accept failed): its slot goes to the next accept. */
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) return next();
+    this.#free++;
+    if (this.#full && this.#max !== undefined && this.#free > 0) {
+      this.#full = false;
+      this.#reporter.event("accepting", {}, "below --max-conns again: accepting new clients");
+    }
   }
 }

@@ -2,7 +2,7 @@
 import { TimeoutError } from "../errors.ts";
 import type { IdleTimer } from "../io/idle.ts";
 import { formatNetAddr } from "../net/address.ts";
-import { connSink, connSource } from "../io/chunks.ts";
+import { connSink, connSource, tapSink, tapSource } from "../io/chunks.ts";
 import type { End } from "../io/duplex.ts";
 import { closeQuietly } from "../net/close.ts";
 import { Traffic } from "../report.ts";
@@ -20,6 +20,8 @@ export class Session extends Traffic {
   idle: IdleTimer | undefined;
   /** Set by a mode whose session can be held up by others (a broadcast): then it is not idle. */
   busy: (() => boolean) | undefined;
+  /** With `-x`: told of the bytes each way, for the hex dump. */
+  tap: SessionTap | undefined;
   #closed: Promise<void> | undefined;
   #markClosed: (() => void) | undefined;
   #closedByUs = false;
@@ -77,8 +79,15 @@ export class Session extends Traffic {
  * ones too) as sent, both taken as activity.
  */
 export function sessionEnd(session: Session): End {
-  return {
-    source: connSource(session.conn),
-    sink: connSink(session.conn, { onWritten: (n) => session.countSent(n) }),
-  };
+  const source = connSource(session.conn);
+  const sink = connSink(session.conn, { onWritten: (n) => session.countSent(n) });
+  const { tap } = session;
+  if (!tap) return { source, sink };
+  return { source: tapSource(source, tap.received), sink: tapSink(sink, tap.sent) };
+}
+
+/** What a session's bytes are shown to (`-x`): those sent to the client, and those received. */
+export interface SessionTap {
+  sent(chunk: Uint8Array): void;
+  received(chunk: Uint8Array): void;
 }

@@ -3,10 +3,11 @@
  * broadcast at the pace of the slowest). The client's FIN ends only its direction: stdin from a
  * pipe or a file is still sent to its end, unless stdin is a person at a terminal.
  */
-import { UndeliveredError } from "../errors.ts";
+import { TlsError, UndeliveredError } from "../errors.ts";
 import type { Broadcast } from "../io/broadcast.ts";
 import type { ChunkSink } from "../io/chunks.ts";
 import { duplex, failureOf } from "../io/duplex.ts";
+import { labelLines } from "../io/label.ts";
 import { toNetError } from "../net/errors.ts";
 import { type Handler, handlerOf } from "./server.ts";
 import { type Session, sessionEnd } from "./session.ts";
@@ -19,6 +20,8 @@ export interface StdioOptions {
   output: ChunkSink;
   /** A person types on stdin: a client's close ends its session at once. */
   inputIsTerminal: boolean;
+  /** Each client's lines on stdout after its address (`--label`). */
+  label?: boolean;
 }
 
 /** The stdio mode's handler. */
@@ -29,9 +32,10 @@ export function stdioHandler(options: StdioOptions): Handler {
     session.busy = () => subscription.waitingOnOthers;
     const stop = new AbortController();
     void session.closed.then(() => stop.abort());
+    const labelled = options.label ? labelLines(options.output, session.peer) : undefined;
     try {
       const result = await duplex(
-        { source: subscription, sink: options.output },
+        { source: subscription, sink: labelled ?? options.output },
         sessionEnd(session),
         {
           onBToA: (n) => session.countReceived(n),
@@ -47,11 +51,12 @@ export function stdioHandler(options: StdioOptions): Handler {
       // Never done with data unsent: a client that resets or stops reading while stdin is still
       // being sent to it is a failure, which says so.
       const sending = failure.leg === "aToB" || failure.otherUnfinished;
-      throw sending && !(error instanceof UndeliveredError)
+      throw sending && !(error instanceof UndeliveredError) && !(error instanceof TlsError)
         ? new UndeliveredError(error, session.sent)
         : error;
     } finally {
       subscription.cancel();
+      await labelled?.flush().catch(() => {});
     }
   });
 }

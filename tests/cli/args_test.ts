@@ -89,9 +89,13 @@ Deno.test("parseCommandLine() parses serve PORT with defaults", () => {
   assertEquals(parseCommandLine(["serve", "9090"]), {
     command: "serve",
     listen: { kind: "tcp", port: 9090, tls: false },
+    tls: { certFile: undefined, keyFile: undefined, clientCaFiles: [] },
     mode: { kind: "stdio" },
     keepOpen: false,
     idleTimeoutMs: undefined,
+    access: { allow: [], deny: [], maxConns: undefined },
+    hexdump: false,
+    label: false,
     verbose: false,
     json: false,
   });
@@ -220,7 +224,7 @@ Deno.test("parseCommandLine() rejects connect's options for serve", () => {
 Deno.test("parseCommandLine() rejects an unknown option for serve", () => {
   const error = assertUsage(["serve", "1", "--bogus"], 'Unknown option "--bogus"');
   assertEquals(error.command, "serve");
-  assertUsage(["serve", "1", "-x"], 'Unknown option "-x"');
+  assertUsage(["serve", "1", "-Q"], 'Unknown option "-Q"');
   assertUsage(["serve", "1", "--bogus=1"], 'Unknown option "--bogus"');
   assertUsage(["serve", "1", "--no-echo"], "Unknown option");
 });
@@ -240,9 +244,21 @@ Deno.test("parseCommandLine() parses connect HOST:PORT with defaults", () => {
   assertEquals(parseCommandLine(["connect", "localhost:80"]), {
     command: "connect",
     target: { kind: "tcp", hostname: "localhost", port: 80, tls: false },
+    tls: {
+      caFiles: [],
+      sni: undefined,
+      alpn: [],
+      certFile: undefined,
+      keyFile: undefined,
+      insecure: false,
+    },
     send: undefined,
     timeoutMs: undefined,
     idleTimeoutMs: undefined,
+    crlf: false,
+    source: undefined,
+    hexdump: false,
+    numeric: false,
     verbose: false,
     json: false,
   });
@@ -363,8 +379,9 @@ Deno.test("parseCommandLine() parses connect --timeout and --idle-timeout", () =
 Deno.test("parseCommandLine() rejects a bad connect --timeout as a usage error", () => {
   const error = assertUsage(["connect", "h:1", "--timeout", "forever"], "--timeout");
   assertEquals(error.command, "connect");
-  assertUsage(["connect", "h:1", "--timeout", "0s"]);
   assertUsage(["connect", "h:1", "--timeout", "-5"]);
+  // 0: no timeout but the system's own.
+  assertEquals(connect(["h:1", "--timeout", "0s"]).timeoutMs, 0);
 });
 
 Deno.test("parseCommandLine() rejects connect options without their value", () => {
@@ -375,7 +392,9 @@ Deno.test("parseCommandLine() rejects connect options without their value", () =
 
 Deno.test("parseCommandLine() rejects serve's options for connect", () => {
   assertUsage(["connect", "h:1", "--echo"], 'Unknown option "--echo"');
-  assertUsage(["connect", "h:1", "-k"], 'Unknown option "-k"');
+  assertUsage(["connect", "h:1", "--keep-open"], 'is for "tcpkit serve"');
+  // -k is --insecure, which is for TLS.
+  assertUsage(["connect", "h:1", "-k"], 'Option "-k/--insecure" is for TLS');
 });
 
 Deno.test("parseCommandLine() rejects an unknown option for connect", () => {
@@ -410,7 +429,7 @@ Deno.test("parseCommandLine() parses greet HOST:PORT with its defaults and names
   const banner = parseCommandLine(["greet", "localhost:22"]) as GreetCommand;
   assertEquals(banner.command, "greet");
   assertEquals(banner.target, { kind: "tcp", hostname: "localhost", port: 22, tls: false });
-  assertEquals([banner.names, banner.waitMs, banner.timeoutMs], [[], 3000, undefined]);
+  assertEquals([banner.names, banner.waitMs, banner.timeoutMs], [[], 3000, 5000]);
   const dialogue = parseCommandLine([
     "greet",
     "h:6000",
@@ -431,7 +450,8 @@ Deno.test("parseCommandLine() parses greet HOST:PORT with its defaults and names
 
 Deno.test("parseCommandLine() rejects greet without a target, or with a second one", () => {
   assertUsage(["greet"], "Missing target: expected greet HOST:PORT");
-  assertUsage(["greet", "h:1", "h:2"], 'Unexpected argument "h:2"');
+  assertUsage(["greet", "h:1", "22", "h:2"], 'Unexpected argument "h:2"');
+  assertUsage(["greet", "h:1", "h:2"], 'Invalid host "h:1": give HOST PORT or HOST:PORT, not both');
 });
 
 Deno.test("parseCommandLine() rejects a greet name that is empty, exit, or more than one line", () => {
@@ -457,7 +477,7 @@ Deno.test("parseCommandLine() parses check targets with check's defaults", () =>
 Deno.test("parseCommandLine() rejects check without a target, or with a malformed one", () => {
   assertUsage(
     ["check"],
-    "Missing target: expected check HOST:PORT, HOST:FIRST-LAST or HOST:P1,P2,...",
+    "Missing target: expected check HOST:PORT, HOST:FIRST-LAST, HOST:P1,P2,...",
   );
   assertUsage(["check", "localhost"], 'Invalid target "localhost": expected HOST:PORT');
   assertUsage(["check", "h:90-80"], 'Invalid port range "90-80": the first port is above the last');

@@ -312,11 +312,8 @@ Deno.test("ncHabit() answers -U PATH with unix:/path", () => {
   );
 });
 
-Deno.test("ncHabit() says -k is for servers, on connect", () => {
-  assertEquals(
-    hint("connect example.org 80 -k"),
-    'Option "-k" is nc\'s, to keep listening: a client connects once; "-k" is for "tcpkit serve"',
-  );
+Deno.test("ncHabit() leaves connect's -k alone (it is --insecure), and answers --keep-open", () => {
+  assertEquals(hint("connect example.org 80 -k"), undefined);
   assertEquals(
     hint("connect example.org 80 --keep-open")?.startsWith('Option "--keep-open" is ncat\'s'),
     true,

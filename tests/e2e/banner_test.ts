@@ -64,7 +64,7 @@ for (const [protocol, banner, shown] of BANNERS) {
   });
 }
 
-Deno.test("greet recognises a MySQL handshake and shows its binary bytes escaped", async () => {
+Deno.test("greet recognises a MySQL handshake and carries its bytes exactly in JSON", async () => {
   const version = new TextEncoder().encode("8.0.36\0");
   const body = new Uint8Array([
     0x0a,
@@ -82,7 +82,19 @@ Deno.test("greet recognises a MySQL handshake and shows its binary bytes escaped
   const result = JSON.parse(out.stdout);
   assertEquals(result.protocol, "mysql");
   assertEquals(result.bytes, packet.length);
-  assertMatch(result.greeting, /^!\\x00\\x00\\x00\n8\.0\.36\\x00\\x08/);
+  // Valid UTF-8 (NUL included) is carried as text once, escaped only as JSON needs.
+  assertEquals(result.greeting, new TextDecoder().decode(packet));
+  assertEquals(result.greeting_base64, undefined);
+});
+
+Deno.test("greet --json carries a greeting that is not UTF-8 in base64 beside its text", async () => {
+  const bytes = new Uint8Array([0x48, 0x69, 0xff, 0xfe, 0x0d, 0x0a]);
+  await using server = bannerServer(bytes);
+  const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--json"]);
+  const result = JSON.parse(out.stdout);
+  assertEquals(result.bytes, 6);
+  assertEquals(result.greeting_base64, btoa(String.fromCharCode(...bytes)));
+  assertEquals(result.greeting, "Hi\uFFFD\uFFFD\r\n");
 });
 
 Deno.test("greet --json gives host, port, connect latency, greeting and protocol", async () => {
@@ -90,7 +102,9 @@ Deno.test("greet --json gives host, port, connect latency, greeting and protocol
   const out = await tcpkit(["greet", `127.0.0.1:${server.port}`, "--json"]);
   const result = JSON.parse(out.stdout);
   assertEquals([result.host, result.port, result.protocol], ["127.0.0.1", server.port, "ssh"]);
-  assertEquals(result.greeting, "SSH-2.0-dropbear_2022.83\n");
+  // The text once, CRs and all: JSON escapes it, nothing else does (bytes counts the same).
+  assertEquals(result.greeting, "SSH-2.0-dropbear_2022.83\r\n");
+  assertEquals(result.bytes, 26);
   assert(result.connect_ms >= 0 && result.first_byte_ms >= 0);
   assertEquals(out.stdout.trim().split("\n").length, 1);
 });
@@ -216,7 +230,7 @@ Deno.test({
     await waitForListener(port);
     const out = await tcpkit(["greet", `127.0.0.1:${port}`, "--json"]);
     const result = JSON.parse(out.stdout);
-    assertMatch(result.greeting, /^220 \(vsFTPd [\d.]+\)\n$/);
+    assertMatch(result.greeting, /^220 \(vsFTPd [\d.]+\)\r\n$/);
     assertEquals(result.protocol, "ftp");
   },
 });

@@ -1,0 +1,331 @@
+/**
+ * TLS on a connection: the client's handshake with tcpkit's own trust decision (verified by
+ * default, a pinned fingerprint, or --insecure), and a server's TLS listeners.
+ *
+ * The client side runs node:tls over the connection dial() made: it is the one TLS of Deno 2.9
+ * that can skip verification per connection and show the peer's certificate (Deno.startTls
+ * verifies without a way out and shows nothing). The server side is Deno.listenTls, native and
+ * fast, except with client certificates, which only node:tls's server asks for and verifies.
+ */
+import { isIP } from "node:net";
+import tls from "node:tls";
+import { TlsError, type TlsFailure } from "../errors.ts";
+import { escapeText } from "../io/escape.ts";
+import {
+  type CertificateFacts,
+  certificateFacts,
+  pinMatches,
+  verificationFailure,
+} from "./certs.ts";
+import { ReadGate, SocketConn, streamOverConn } from "./node_conn.ts";
+
+/** How a client trusts (or checks) the server's certificate, and what it offers. */
+export interface TlsClientOptions {
+  /** The name to send (SNI) and verify, when it differs from the host dialled (`--sni`). */
+  sni?: string;
+  /**
+   * The roots to trust instead of the default ones, PEM (`--ca`, as curl's --cacert). (Adding
+   * them to the defaults would need the defaults' PEM, which Deno's node:tls hands out only
+   * with --allow-sys.)
+   */
+  ca?: string[];
+  /** Protocols to offer with ALPN, in order of preference (`--alpn`). */
+  alpn?: string[];
+  /** A client certificate and its key, PEM, for servers that ask for one (mutual TLS). */
+  cert?: string;
+  /** The key of {@linkcode TlsClientOptions.cert}. */
+  key?: string;
+  /** Accept any certificate (`--insecure`): the connection is encrypted but not authenticated. */
+  insecure?: boolean;
+  /** Accept exactly the certificate with this SHA-256 fingerprint (`--pin`, normalized). */
+  pin?: string;
+  /** Only look: make the connection whatever the certificate (check --tls reports it). */
+  inspect?: boolean;
+  /** Give up on a handshake that takes longer than this. */
+  timeoutMs?: number;
+}
+
+/** What a handshake settled: the protocol, and the server's certificate with the verdict on it. */
+export interface TlsSession {
+  /** `TLSv1.3`, `TLSv1.2`. */
+  protocol: string | null;
+  /** The cipher suite's standard name. */
+  cipher: string | null;
+  /** The protocol ALPN chose, or null. */
+  alpn: string | null;
+  /** The server's certificate, as it describes itself. */
+  certificate: CertificateFacts | undefined;
+  /**
+   * Why the certificate would not be trusted, when it would not: with --insecure, --pin or
+   * inspection, the connection was made anyway.
+   */
+  failure: TlsFailure | undefined;
+  /** How the certificate was accepted: it verified, it matched --pin, or --insecure took it. */
+  trust: "verified" | "pinned" | "insecure";
+  /** How long the handshake took, in milliseconds. */
+  handshakeMs: number;
+}
+
+/** A connection with TLS on it, and its session. */
+export interface TlsConnection {
+  conn: Deno.Conn;
+  session: TlsSession;
+}
+
+/** The TLS record types a server's first byte can be: anything else is not TLS. */
+const TLS_RECORD_FIRST = new Set([0x14, 0x15, 0x16, 0x17]);
+
+/**
+ * Runs the client's TLS handshake over `conn` (a plain connection, new or after STARTTLS) and
+ * decides whether to trust the server: its pin when one is given, else `--insecure`, else the
+ * chain and the name (the `--sni` name, or `host`) must verify.
+ *
+ * @param host the host dialled: the name to verify (and to send as SNI, unless an address)
+ * @param context the peer, for messages: `TLS with HOST:PORT`
+ * @throws {TlsError} when the handshake fails or the certificate is not trusted (exit 5)
+ */
+export async function startTls(
+  conn: Deno.Conn,
+  host: string,
+  context: string,
+  options: TlsClientOptions = {},
+): Promise<TlsConnection> {
+  const expectedName = options.sni ?? host;
+  let first: Uint8Array | undefined;
+  const gate = new ReadGate();
+  const stream = streamOverConn(conn, { onBytes: (chunk) => first ??= chunk.slice(0, 64), gate });
+  const started = performance.now();
+  const socket = tls.connect({
+    socket: stream,
+    // node:tls checks the name against `host` (with a socket given and no host: "localhost").
+    host: expectedName,
+    servername: isIP(expectedName) ? undefined : expectedName,
+    ca: options.ca,
+    ALPNProtocols: options.alpn,
+    cert: options.cert,
+    key: options.key,
+    rejectUnauthorized: false,
+    allowHalfOpen: true,
+  } as tls.ConnectionOptions);
+  try {
+    await handshake(socket, options.timeoutMs);
+  } catch (e) {
+    socket.destroy();
+    throw new TlsError(handshakeFailure(e, first, options.timeoutMs), context, { cause: e });
+  }
+  const handshakeMs = performance.now() - started;
+  const peer = socket.getPeerCertificate(true);
+  const certificate = peer?.raw ? certificateFacts(new Uint8Array(peer.raw)) : undefined;
+  const failure = certificate
+    ? verificationFailure({
+      authorized: socket.authorized,
+      authorizationError: socket.authorizationError?.toString(),
+      facts: certificate,
+      expectedName,
+    })
+    : { kind: "handshake" as const, detail: "the server sent no certificate" };
+  let trust: TlsSession["trust"] = "verified";
+  if (options.pin !== undefined) {
+    const fingerprint = certificate?.fingerprint ?? "none";
+    if (!pinMatches(options.pin, fingerprint)) {
+      socket.destroy();
+      throw new TlsError({ kind: "pin-mismatch", pinned: options.pin, fingerprint }, context);
+    }
+    trust = "pinned";
+  } else if (failure) {
+    if (!options.insecure && !options.inspect) {
+      socket.destroy();
+      throw new TlsError(failure, context);
+    }
+    trust = "insecure";
+  }
+  const cipher = socket.getCipher();
+  return {
+    conn: new SocketConn(socket, conn, gate),
+    session: {
+      protocol: socket.getProtocol() ?? null,
+      cipher: cipher?.standardName ?? cipher?.name ?? null,
+      alpn: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null,
+      certificate,
+      failure,
+      trust,
+      handshakeMs,
+    },
+  };
+}
+
+/** Resolves once the handshake is done; rejects with its error, or on the timeout. */
+function handshake(socket: tls.TLSSocket, timeoutMs: number | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => reject(new HandshakeTimeout()), timeoutMs);
+    const settle = (error?: unknown) => {
+      clearTimeout(timer);
+      socket.off("secureConnect", onSecure).off("error", onError).off("end", onEnd);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onSecure = () => settle();
+    const onError = (e: unknown) => settle(e);
+    const onEnd = () => settle(new Error("the server closed the connection during the handshake"));
+    socket.on("secureConnect", onSecure).on("error", onError).on("end", onEnd);
+  });
+}
+
+class HandshakeTimeout extends Error {
+  override name = "HandshakeTimeout";
+}
+
+/** What a failed handshake means, from what failed and the server's first bytes. */
+function handshakeFailure(
+  e: unknown,
+  first: Uint8Array | undefined,
+  timeoutMs: number | undefined,
+): TlsFailure {
+  if (first && first.length > 0 && !TLS_RECORD_FIRST.has(first[0])) {
+    return { kind: "not-tls", sample: sample(first) };
+  }
+  if (e instanceof HandshakeTimeout) return { kind: "timeout", ms: timeoutMs! };
+  const text = e instanceof Error ? e.message : String(e);
+  const detail = text.replace(/\s*\(os error \d+\)$/, "");
+  return { kind: "handshake", detail: detail.charAt(0).toLowerCase() + detail.slice(1) };
+}
+
+/** The start of what a server sent, as a person can read it: its first line, escaped. */
+function sample(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes).split(/\r?\n/)[0];
+  const shown = escapeText(text.slice(0, 40));
+  return text.length > 40 ? `${shown}…` : shown;
+}
+
+/** A server's certificate and what it asks of clients. */
+export interface TlsServerOptions {
+  /** The certificate chain, PEM. */
+  cert: string;
+  /** Its private key, PEM. */
+  key: string;
+  /** Require client certificates issued by these CAs, PEM (mutual TLS, `--client-ca`). */
+  clientCa?: string[];
+  /** Protocols to accept with ALPN. */
+  alpn?: string[];
+}
+
+/**
+ * A TLS listener for an address, and the handshake of each connection it accepts: Deno's
+ * native one (Deno.listenTls, which does its handshake on first use), or with client
+ * certificates a plain listener whose connections each get node:tls's server handshake, which
+ * asks for a certificate and verifies it against the client CAs.
+ */
+export function listenTls(
+  hostname: string,
+  port: number,
+  options: TlsServerOptions,
+): {
+  listener: Deno.Listener;
+  handshake: (conn: Deno.Conn, context: string, timeoutMs: number) => Promise<Deno.Conn>;
+} {
+  if (!options.clientCa) {
+    const listener = Deno.listenTls({
+      hostname,
+      port,
+      cert: options.cert,
+      key: options.key,
+      alpnProtocols: options.alpn,
+    });
+    return {
+      listener,
+      handshake: async (conn, context, timeoutMs) => {
+        await nativeHandshake(conn as Deno.TlsConn, context, timeoutMs);
+        return conn;
+      },
+    };
+  }
+  const serverOptions: tls.TlsOptions = {
+    cert: options.cert,
+    key: options.key,
+    ca: options.clientCa,
+    requestCert: true,
+    rejectUnauthorized: true,
+    ALPNProtocols: options.alpn,
+    allowHalfOpen: true,
+  };
+  return {
+    listener: Deno.listen({ hostname, port, transport: "tcp" }),
+    handshake: (conn, context, timeoutMs) =>
+      clientCertificateHandshake(conn, context, timeoutMs, serverOptions),
+  };
+}
+
+/**
+ * The handshake of a connection accepted by Deno.listenTls, within `timeoutMs`: a client that
+ * connects and says nothing, or does not speak TLS, fails here with a {@linkcode TlsError}.
+ */
+async function nativeHandshake(
+  conn: Deno.TlsConn,
+  context: string,
+  timeoutMs: number,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      conn.handshake(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new HandshakeTimeout()), timeoutMs);
+      }),
+    ]);
+  } catch (e) {
+    throw new TlsError(serverFailure(e, timeoutMs), context, { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * node:tls's server handshake over an accepted connection, asking for a client certificate:
+ * node:tls verifies it against the client CAs only as a server's (tls.Server), so each
+ * connection is handed to a server object of its own. Its data then flows as a `Deno.Conn`.
+ */
+function clientCertificateHandshake(
+  conn: Deno.Conn,
+  context: string,
+  timeoutMs: number,
+  options: tls.TlsOptions,
+): Promise<Deno.Conn> {
+  return new Promise((resolve, reject) => {
+    const gate = new ReadGate();
+    const stream = streamOverConn(conn, { gate });
+    const timer = setTimeout(() => fail(new HandshakeTimeout()), timeoutMs);
+    const fail = (e: unknown) => {
+      clearTimeout(timer);
+      stream.destroy();
+      reject(new TlsError(serverFailure(e, timeoutMs), context, { cause: e }));
+    };
+    const server = tls.createServer(options, (socket) => {
+      clearTimeout(timer);
+      resolve(new SocketConn(socket, conn, gate));
+    });
+    server.on("tlsClientError", fail);
+    server.emit("connection", stream);
+  });
+}
+
+/** What a failed server handshake means, in the words of a TlsFailure. */
+function serverFailure(e: unknown, timeoutMs: number): TlsFailure {
+  if (e instanceof HandshakeTimeout) return { kind: "timeout", ms: timeoutMs };
+  const code = (e as { code?: string })?.code;
+  if (code === "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE") {
+    return {
+      kind: "handshake",
+      detail: "the client sent no certificate (--client-ca requires one)",
+    };
+  }
+  if (code === "ECONNRESET") {
+    return {
+      kind: "handshake",
+      detail: "the client's certificate was not accepted, or it broke off the handshake",
+    };
+  }
+  const text = (e instanceof Error ? e.message : String(e)).replace(/^.*?: /, "");
+  return { kind: "handshake", detail: text.replace(/\s*\(os error \d+\)$/, "") };
+}

@@ -1,0 +1,154 @@
+/**
+ * forward: each client's connection carried to a target, both ways at once, through the one
+ * duplex pump. The first target that answers takes it (failover); with the PROXY protocol the
+ * target learns the client's address.
+ */
+import { describeError, failureWords, NetError, TimeoutError } from "../errors.ts";
+import { connSink, connSource, writeAll } from "../io/chunks.ts";
+import { duplex, failureOf } from "../io/duplex.ts";
+import { closeQuietly } from "../net/close.ts";
+import { dial, type Dialed, type DialOptions } from "../net/dial.ts";
+import { type Endpoint, formatEndpoint } from "../net/endpoint.ts";
+import { toNetError } from "../net/errors.ts";
+import { encodeProxyHeader, type ProxyPeer } from "../protocol/proxy.ts";
+import type { Reporter } from "../report.ts";
+import { type Handler, handlerOf, type SessionSummary } from "./server.ts";
+import { type Session, sessionEnd } from "./session.ts";
+
+/** What the forwarder gives all its sessions. */
+export interface ForwardOptions {
+  /** Where to forward, tried in order until one answers. */
+  targets: Endpoint[];
+  /** How to dial them: timeout, TLS toward tls:// targets, address family. */
+  dial: DialOptions;
+  /** Send the client's address first, in this version of the PROXY protocol. */
+  proxyProtocol?: 1 | 2;
+  reporter: Reporter;
+}
+
+/** How a forwarded connection ended, for its log line. */
+export type ForwardEnd =
+  | "closed"
+  | "client-reset"
+  | "target-reset"
+  | "client-error"
+  | "target-error"
+  | "shutdown";
+
+/** The forward mode's handler. */
+export function forwardHandler(options: ForwardOptions): Handler {
+  return handlerOf((session) => forwardOne(session, options));
+}
+
+async function forwardOne(session: Session, options: ForwardOptions): Promise<SessionSummary> {
+  const dialed = await dialTargets(session, options);
+  const backend = dialed.conn;
+  const stop = new AbortController();
+  void session.closed.then(() => {
+    closeQuietly(backend);
+    stop.abort();
+  });
+  try {
+    if (options.proxyProtocol) {
+      await writeAll(
+        backend,
+        encodeProxyHeader(
+          options.proxyProtocol,
+          proxyPeer(session.conn.remoteAddr),
+          proxyPeer(session.conn.localAddr),
+        ),
+      );
+    }
+    // a is the client (its bytes counted as received, ours to it as sent), b the target.
+    const result = await duplex(sessionEnd(session), {
+      source: connSource(backend),
+      sink: connSink(backend),
+    }, {
+      onAToB: (n) => session.countReceived(n),
+      signal: stop.signal,
+    });
+    const failure = failureOf(result);
+    const end: ForwardEnd = session.closedByUs
+      ? "shutdown"
+      : !failure
+      ? "closed"
+      : failedSide(failure.leg, failure.side) === "client"
+      ? (isReset(failure.cause) ? "client-reset" : "client-error")
+      : (isReset(failure.cause) ? "target-reset" : "target-error");
+    return summary(session, dialed.peer, end, failure?.cause);
+  } finally {
+    closeQuietly(backend);
+  }
+}
+
+/** Dials the targets in turn: the next one when one refuses, times out or cannot be reached. */
+async function dialTargets(session: Session, options: ForwardOptions): Promise<Dialed> {
+  let last: unknown;
+  for (const [i, target] of options.targets.entries()) {
+    try {
+      return await dial(target, options.dial);
+    } catch (e) {
+      last = e;
+      const next = options.targets[i + 1];
+      if (next !== undefined) {
+        const { message } = describeError(e);
+        options.reporter.event(
+          "failover",
+          { peer: session.peer, target: formatEndpoint(target), message },
+          `${session.peer}: ${message}; trying ${formatEndpoint(next)}`,
+          true,
+        );
+      }
+    }
+  }
+  // The client is closed: the error is the session's log line, and the forwarder goes on.
+  throw forwardError(last, session.peer, options.targets.at(-1)!);
+}
+
+/** A failed dial as the failure to forward this client, to that target. */
+function forwardError(e: unknown, peer: string, target: Endpoint): unknown {
+  const context = `cannot forward ${peer} to ${formatEndpoint(target)}`;
+  if (e instanceof NetError) {
+    return new NetError(e.failure, context, { detail: e.detail, hint: e.hint, cause: e });
+  }
+  if (e instanceof TimeoutError) return new TimeoutError(e.kind, e.ms, context, { cause: e });
+  return e;
+}
+
+/** Which connection a duplex failure is on: a is the client, b the target. */
+function failedSide(leg: "aToB" | "bToA", side: "read" | "write"): "client" | "target" {
+  // aToB reads the client and writes the target; bToA reads the target and writes the client.
+  return (leg === "aToB") === (side === "read") ? "client" : "target";
+}
+
+function isReset(e: unknown): boolean {
+  return e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
+    (e as { code?: string })?.code === "ECONNRESET";
+}
+
+function proxyPeer(addr: Deno.Addr): ProxyPeer | null {
+  return "hostname" in addr ? { address: addr.hostname, port: addr.port } : null;
+}
+
+const ENDS: Record<ForwardEnd, string> = {
+  "closed": "closed",
+  "client-reset": "reset by the client",
+  "target-reset": "reset by the target",
+  "client-error": "failed on the client's side",
+  "target-error": "failed on the target's side",
+  "shutdown": "closed at shutdown",
+};
+
+function summary(
+  session: Session,
+  target: string,
+  end: ForwardEnd,
+  cause: unknown,
+): SessionSummary {
+  const reason = cause === undefined ? "" : ` (${failureWords(toNetError(cause, target))})`;
+  return {
+    event: "closed",
+    fields: { target, end },
+    text: `-> ${target}: ${session.describe()}; ${ENDS[end]}${reason}`,
+  };
+}
