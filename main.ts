@@ -9,6 +9,7 @@ import { connect } from "./lib/commands/connect.ts";
 import { serve } from "./lib/commands/serve.ts";
 import { describeError, ExitCode, UsageError } from "./lib/errors.ts";
 import { writerSink } from "./lib/io/chunks.ts";
+import { jsonLine } from "./lib/io/json.ts";
 import { stdinSource } from "./lib/io/stdin.ts";
 import { createReporter, StderrLines } from "./lib/report.ts";
 
@@ -151,7 +152,7 @@ function reportError(e: unknown, json: boolean, writeLine: (line: string) => voi
   const { message: text, exitCode } = describeError(e);
   const message = `tcpkit: ${lowerFirst(text)}`;
   if (json) {
-    writeLine(JSON.stringify({ event: "error", message, exit_code: exitCode }));
+    writeLine(jsonLine({ event: "error", message, exit_code: exitCode }));
   } else {
     writeLine(message);
     if (e instanceof UsageError) {

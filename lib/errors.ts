@@ -18,6 +18,7 @@ export const ExitCode = {
 
 /** An error already worded for a person, with the exit code it stands for. */
 export class TcpkitError extends Error {
+  /** The error\'s class name, as it prints. */
   override name = "TcpkitError";
   /** The exit code of the contract that this error ends a command with. */
   readonly exitCode: number;
@@ -31,6 +32,7 @@ export class TcpkitError extends Error {
 
 /** Raised for bad commands, flags or arguments; main.ts adds a usage hint and exits 2. */
 export class UsageError extends TcpkitError {
+  /** The error\'s class name, as it prints. */
   override name = "UsageError";
   /** The command whose help the hint points to, if any. */
   readonly command: string | undefined;
@@ -67,6 +69,7 @@ export interface NetErrorOptions extends ErrorOptions {
 
 /** A socket operation failed: `context` says what was being done (`cannot connect to HOST:PORT`). */
 export class NetError extends Error {
+  /** The error\'s class name, as it prints. */
   override name = "NetError";
   /** What the operation met. */
   readonly failure: NetFailure;
@@ -89,6 +92,7 @@ export class NetError extends Error {
 
 /** A connection that broke off while it still had data to send: how, and how much was sent. */
 export class UndeliveredError extends Error {
+  /** The error\'s class name, as it prints. */
   override name = "UndeliveredError";
   /** How the connection broke off (a reset, a failed write). */
   readonly reason: Error;
@@ -108,6 +112,7 @@ export type TimeoutKind = "connect" | "idle" | "answer";
 
 /** Something took longer than the time the user (or a default) allowed. */
 export class TimeoutError extends Error {
+  /** The error\'s class name, as it prints. */
   override name = "TimeoutError";
   /** What timed out: a connect, a connection with no data either way, an awaited answer. */
   readonly kind: TimeoutKind;
@@ -135,6 +140,7 @@ export type ResolveFailure =
 
 /** A host name could not be resolved (exit 3). */
 export class ResolveError extends Error {
+  /** The error\'s class name, as it prints. */
   override name = "ResolveError";
   /** The name as the user gave it. */
   readonly hostname: string;
@@ -172,6 +178,7 @@ export type TlsFailure =
 
 /** A TLS handshake failed or a certificate did not verify (exit 5). */
 export class TlsError extends Error {
+  /** The error\'s class name, as it prints. */
   override name = "TlsError";
   /** What went wrong. */
   readonly failure: TlsFailure;
@@ -188,6 +195,7 @@ export class TlsError extends Error {
 
 /** Writing stdout failed: usually its reader went away (`tcpkit connect ... | head`). */
 export class OutputError extends Error {
+  /** The error\'s class name, as it prints. */
   override name = "OutputError";
   /** Bytes written to stdout before it failed. */
   readonly written: number;
@@ -206,6 +214,7 @@ export class OutputError extends Error {
 
 /** Reading stdin failed (it is a directory, say): no input is taken as empty. */
 export class InputError extends Error {
+  /** The error\'s class name, as it prints. */
   override name = "InputError";
   /** The system's words. */
   readonly detail: string;
@@ -219,7 +228,9 @@ export class InputError extends Error {
 
 /** An error in words, and the exit code it ends a command with. */
 export interface Described {
+  /** The one line, without the `tcpkit: ` that main.ts puts before it. */
   message: string;
+  /** The exit code of the contract. */
   exitCode: number;
 }
 

@@ -17,18 +17,25 @@
  * ```
  */
 export {
+  type AccessArgs,
   type CheckCommand,
+  type CheckFormat,
   type Command,
   type ConnectCommand,
+  type ForwardCommand,
   type GreetCommand,
+  type LookupArgs,
   parseCommandLine,
   type ReportOptions,
   type ServeCommand,
   type ServeMode,
+  type TlsClientArgs,
+  type TlsServerArgs,
 } from "./cli/args.ts";
 export { parseDuration } from "./cli/duration.ts";
 export { check, type CheckIO } from "./commands/check.ts";
 export { connect, type ConnectIO } from "./commands/connect.ts";
+export { forward, type ForwardIO } from "./commands/forward.ts";
 export { greet, type GreetIO } from "./commands/greet.ts";
 export { serve, type ServeIO } from "./commands/serve.ts";
 export {
@@ -78,7 +85,19 @@ export {
 } from "./io/duplex.ts";
 export { escapeBytes, type EscapeOptions, escapeText } from "./io/escape.ts";
 export { pump, PumpError, type PumpOptions } from "./io/pump.ts";
-export { formatAddress, type HostPort, parseHostPort, parsePort } from "./net/address.ts";
+export {
+  formatAddress,
+  type HostPort,
+  parseHostPort,
+  parsePort,
+  type ParsePortOptions,
+} from "./net/address.ts";
+export {
+  type CertificateFacts,
+  generateCertificate,
+  type GenerateCertificateOptions,
+  type GeneratedCertificate,
+} from "./net/certs.ts";
 export { dial, type Dialed, type DialOptions } from "./net/dial.ts";
 export {
   type Endpoint,
@@ -92,7 +111,15 @@ export {
   type UnixEndpoint,
 } from "./net/endpoint.ts";
 export { type Cidr, Gate, type GateOptions, parseCidr } from "./net/gate.ts";
-export { listen, type Listening } from "./net/listen.ts";
+export { listen, type Listening, type ListenOptions } from "./net/listen.ts";
+export { parseTargets, type Target } from "./net/targets.ts";
+export {
+  startTls,
+  type TlsClientOptions,
+  type TlsConnection,
+  type TlsServerOptions,
+  type TlsSession,
+} from "./net/tls.ts";
 export {
   identifyProtocol,
   type Protocol,

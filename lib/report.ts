@@ -1,6 +1,7 @@
 /** Diagnostics on stderr: one line a person reads, or one JSON object a program reads. */
 import type { ReportOptions } from "./cli/args.ts";
 import { formatBytes, formatDuration, formatRate, round } from "./format.ts";
+import { jsonLine } from "./io/json.ts";
 
 /** Fields of a JSON event. */
 export type EventFields = Record<string, string | number | boolean | null | undefined | string[]>;
@@ -102,7 +103,7 @@ export function createReporter(
   return {
     json: options.json,
     event(name, fields, text, always = false) {
-      if (options.json) writeLine(JSON.stringify({ event: name, ...fields }));
+      if (options.json) writeLine(jsonLine({ event: name, ...fields }));
       else if (shows(always)) writeLine(`tcpkit: ${text}`);
     },
     shows,

@@ -1,6 +1,13 @@
 /** Help texts for people: the overview and one page a command. */
 import { MAX_CONCURRENCY } from "../net/probe.ts";
-import { CHECK_DEFAULTS, GREET_QUIET_MS, GREET_WAIT_MS } from "./args.ts";
+import { CONNECT_TIMEOUT_MS } from "../commands/connect.ts";
+import {
+  CHECK_DEFAULTS,
+  FORWARD_DEFAULTS,
+  GREET_QUIET_MS,
+  GREET_TIMEOUT_MS,
+  GREET_WAIT_MS,
+} from "./args.ts";
 
 /** The overview shown by `tcpkit --help`. */
 export const MAIN_HELP = `tcpkit: a TCP swiss-army knife
@@ -10,26 +17,32 @@ Usage:
   tcpkit connect HOST:PORT | HOST PORT [--send TEXT] [options]
   tcpkit greet   HOST:PORT [--name NAME]... [--wait DURATION] [options]
   tcpkit check   TARGET... [--timeout DURATION] [--count N] [options]
+  tcpkit forward [HOST:]PORT TARGET... [--allow CIDR] [--deny CIDR] [--max-conns N] [options]
   tcpkit --help | --version          tcpkit COMMAND --help
 
 Commands:
-  serve     listen for TCP clients: print what they send, send them stdin, or echo,
+  serve     listen for clients: print what they send, send them stdin, or echo,
             discard (with a throughput report), answer once, or greet them
-  connect   connect to a TCP server, send stdin (or --send TEXT), half-close,
-            then print everything the server sends until it closes
+  connect   connect to a server, send stdin (or --send TEXT), half-close, then
+            print everything the server sends until it closes
   greet     play the greeting dialogue with --name, or show what any server says
-            first (its banner) and name the protocol
-  check     is it up, and how fast does it answer? ports, ranges and lists,
-            checked concurrently; --count N repeats as tcping does
+            first (its banner) and name the protocol; over TLS or STARTTLS too
+  check     is it up, and how fast does it answer? ports, ranges, lists and
+            subnets, concurrently; certificates with --tls; --count N as tcping
+  forward   forward every client to a target (the first that answers), with
+            access control, the PROXY protocol, TLS on either side, and a drain
+
+Addresses: HOST:PORT, [IPV6]:PORT, tls://HOST:PORT (TLS), unix:/path (a Unix
+socket). A service name may stand for a port: localhost:ssh.
+
+TLS: --tls, verified against the system's roots (--ca FILE instead, --sni NAME,
+--pin SHA256 for exactly one certificate, -k/--insecure for none); serve --tls
+without --cert makes a certificate and prints the command that pins it.
 
 Common options:
   -v, --verbose              report connections, byte counts, durations and rates on stderr
       --json                 report on stderr as JSON Lines instead of text
-      --timeout DURATION     give up connecting after DURATION (connect, greet, check)
-      --idle-timeout DURATION
-                             end a connection when no byte moved either way for DURATION
-                             (serve, connect)
-  -h, --help                 show help
+  -h, --help                 show a command's help: its options and examples
 
 DURATION is 500ms, 2s, 1m or a bare number of seconds.
 
@@ -38,40 +51,58 @@ Examples:
   tcpkit serve 127.0.0.1:0 --echo -k         echo server on a free port, many clients
   tcpkit connect example.org 80 --send $'HEAD / HTTP/1.0\\r\\n\\r\\n'
   tar c dir | tcpkit connect 10.0.0.2:9000   send a stream, then read the reply
+  tcpkit connect tls://example.org:443 -v    TLS, verified, with the certificate shown
   tcpkit greet localhost:22                  what does this server say first?
-  tcpkit check localhost:22 localhost:8000-8100
+  tcpkit check localhost:22 10.0.0.0/24:80   is it up?
+  tcpkit forward 8080 backend:80             a sidecar forwarder
 
 Exit codes: 0 success, 1 network failure, 2 usage error, 3 name not resolved,
-4 timeout, 130 interrupted.
+4 timeout, 5 TLS or certificate failure, 130 interrupted.
 `;
-
 /** Help for each command, shown by `tcpkit COMMAND --help`. */
 export const COMMAND_HELP: Record<string, string> = {
   serve: `Usage: tcpkit serve [HOST:]PORT [--echo | --sink | --reply TEXT | --greet] [-k] [options]
+       tcpkit serve unix:/path [...]
 
 Listen on PORT (0 picks a free port) of HOST, or of every interface (IPv4 and
-IPv6) when HOST is left out. The address really bound is announced on stderr:
+IPv6) when HOST is left out, or on a Unix socket. The address really bound is
+announced on stderr:
   tcpkit: listening on 127.0.0.1:43567
 
 Modes (one at most):
-      --greet         speak the greeting dialogue: "Server: Welcome!", then for each
-                      name "Server: Hello NAME!", until the client says exit
   (default)           write what the client sends to stdout; send stdin to the
                       client (to every connected client with -k); stdin's end
-                      half-closes the connection
+                      half-closes the connection. A client's close ends only
+                      its direction: stdin from a pipe or a file is still sent
+                      to its end (not when stdin is a terminal)
       --echo          send back everything received
       --sink          discard everything received; report bytes and rate
       --reply TEXT    wait for the client's first data, show it with the client's
                       address on stdout, answer TEXT and close
+      --greet         speak the greeting dialogue: "Server: Welcome!", then for each
+                      name "Server: Hello NAME!", until the client says exit
 
 Options:
-      --quiet-period DURATION
-                      --greet: text without a line ending counts as a name once
-                      the client has paused this long (default ${GREET_QUIET_MS}ms)
   -k, --keep-open     keep accepting and serve clients concurrently; without it,
                       serve one client and exit
       --idle-timeout DURATION
                       end a connection after DURATION with no byte either way
+      --quiet-period DURATION
+                      --greet: text without a line ending counts as a name once
+                      the client has paused this long (default ${GREET_QUIET_MS}ms)
+      --label         default mode: each client's lines on stdout after its
+                      address, whole (who said what, with -k)
+  -x, --hexdump       each direction's bytes as a hex dump on stderr
+      --allow CIDR    admit only clients from CIDR (repeat for more)
+      --deny CIDR     refuse clients from CIDR (repeat for more; the more
+                      specific rule wins)
+      --max-conns N   at most N clients at once; more wait in the listen backlog
+      --tls           TLS on every connection
+      --cert FILE --key FILE
+                      the certificate (PEM); without them, one is made in memory
+                      and its SHA-256 printed with a command that pins it
+      --client-ca FILE
+                      require client certificates issued by this CA (mutual TLS)
   -v, --verbose       report each connection and its byte counts on stderr
       --json          report on stderr as JSON Lines
 
@@ -84,8 +115,11 @@ Examples:
   tcpkit serve 9000 --sink -k                measure what clients can send
   tcpkit serve 8888 --reply 'the server has received data'
   tcpkit serve 6000 --greet -k               the greeting server, many clients
+  tcpkit serve 8443 --tls --echo -k          TLS with a generated certificate
+  tcpkit serve 9000 -k --label --allow 10.0.0.0/8
 `,
   greet: `Usage: tcpkit greet HOST:PORT [--name NAME]... [--wait DURATION] [options]
+       tcpkit greet HOST PORT | tls://HOST:PORT | HOST:PORT --starttls PROTOCOL
 
 With names, play the client side of the greeting dialogue (tcpkit serve --greet,
 or any server that speaks it): print the server's words as they arrive, answer
@@ -93,24 +127,36 @@ each "What's your name?" with the next name, then with exit, and print the
 farewell. A server that breaks off the dialogue is an error (exit 1).
 
 Without names, read the server's greeting (banner): connect, wait up to --wait
-for its first words, stop as soon as the greeting is complete, print it, and
-name the protocol on stderr (ssh, smtp, ftp, pop3, imap, vnc, mysql, telnet,
-nntp, irc, rsync). A silent server is reported as such, with exit 0. Bytes that
-are not printable text are shown escaped (\x1b), never written raw.
+for its first words, stop as soon as the greeting is complete (a reply of
+several lines, 220-... then 220 ..., is followed to its last line), print it,
+and name the protocol on stderr (ssh, smtp, ftp, pop3, imap, vnc, mysql, telnet,
+nntp, irc, rsync, tcpkit-greet). A silent server is reported as such, with exit
+0. Bytes that are not printable text are shown escaped (\\x1b), never raw.
 
 Options:
   -n, --name NAME     a name to give (repeat for more)
       --wait DURATION how long to wait for the server's words (default ${GREET_WAIT_MS / 1000}s)
       --timeout DURATION
-                      give up connecting after DURATION (exit 4)
+                      give up connecting after DURATION (default ${
+    GREET_TIMEOUT_MS / 1000
+  }s; exit 4)
+      --tls           the server speaks TLS from the start (smtps, imaps, https)
+      --starttls smtp|imap|pop3|ftp
+                      read the plain greeting, upgrade to TLS, and show the
+                      certificate and what the server says through TLS
+      --ca FILE, --sni NAME, --pin SHA256, -k/--insecure, --cert FILE --key FILE
+                      how to trust the server (as connect)
+  -4, -6, --numeric   IPv4 or IPv6 addresses only; no name lookup
   -v, --verbose       report the connection on stderr
       --json          one JSON object on stdout: host, port, connect_ms,
-                      greeting, protocol (null when unknown); or the dialogue
+                      greeting (the bytes as text, once), protocol (null when
+                      unknown), tls; or the dialogue
 
 Examples:
   tcpkit greet localhost:6000 --name Michael --name Tracy --name Sarah
   tcpkit greet 127.0.0.1:22                  SSH-2.0-OpenSSH_9.2p1 ... (ssh)
-  tcpkit greet mail.lan:25 --json
+  tcpkit greet mail.lan:25 --starttls smtp   the mail server's certificate
+  tcpkit greet mail.lan:993 --tls --json
 `,
   check: `Usage: tcpkit check TARGET... [--timeout DURATION] [--count N] [options]
 
@@ -147,28 +193,88 @@ Examples:
   tcpkit check localhost:1-1024 --json | jq 'select(.state == "open")'
 `,
   connect: `Usage: tcpkit connect HOST:PORT [--send TEXT] [options]
-       tcpkit connect HOST PORT [--send TEXT] [options]
+       tcpkit connect HOST PORT | tls://HOST:PORT | unix:/path [options]
 
-Connect to HOST:PORT (a name, IPv4, or IPv6 in brackets: [::1]:9090). Send stdin,
-or exactly the bytes of TEXT with --send; at their end, half-close (shut down our
-sending side), then print everything the server sends until it closes. When the
-server closes first, stdin from a pipe or a file is still sent to its end (exit 1
-if the server resets first: the rest was not delivered); stdin at a terminal ends
-the session at once.
+Connect (IPv6 in brackets: [::1]:9090). Send stdin, or exactly the bytes of
+TEXT with --send; at their end, half-close (shut down our sending side), then
+print everything the server sends until it closes. When the server closes
+first, stdin from a pipe or a file is still sent to its end (exit 1 if the
+server resets first: the rest was not delivered); stdin at a terminal ends the
+session at once. A reader of stdout that goes away (| head) ends it quietly.
 
 Options:
       --send TEXT     send TEXT instead of stdin
       --timeout DURATION
-                      give up connecting after DURATION (exit 4)
+                      give up connecting (and the TLS handshake) after DURATION
+                      (default ${
+    CONNECT_TIMEOUT_MS / 1000
+  }s; 0: as long as the system tries; exit 4)
       --idle-timeout DURATION
                       give up after DURATION with no byte either way (exit 4)
-  -v, --verbose       report where we connected, how fast, and the byte counts
+      --tls           TLS (as tls://HOST:PORT), verified against the system's roots
+      --ca FILE       trust the CA certificates in FILE instead of the system's
+      --sni NAME      the name to send and verify, when it is not the host dialled
+      --pin SHA256    accept exactly the certificate with this fingerprint
+  -k, --insecure      accept any certificate (said once on stderr)
+      --alpn PROTO    offer PROTO with ALPN (repeat, or a comma-separated list)
+      --cert FILE --key FILE
+                      a client certificate, for servers that require one
+  -C, --crlf          send line feeds as CRLF
+  -x, --hexdump       each direction's bytes as a hex dump on stderr
+  -s, --source ADDR   connect from this local address
+  -4, -6              IPv4 or IPv6 addresses only
+  -n, --numeric       no name lookup: HOST must be an address
+  -v, --verbose       report where we connected, how fast, the TLS session, and
+                      the byte counts; a progress line on a terminal
       --json          report on stderr as JSON Lines
 
 Examples:
   tcpkit connect 127.0.0.1:9000 < file.bin
   tcpkit connect localhost 8888 --send Hello
   printf 'GET / HTTP/1.0\\r\\n\\r\\n' | tcpkit connect example.org:80 -v
-  tcpkit connect [::1]:9090 --timeout 2s
+  tcpkit connect tls://example.org:443 -v < /dev/null
+  tcpkit connect --tls --pin AB:CD:... 10.0.0.5:8443
+  tcpkit connect unix:/var/run/app.sock --send ping
+`,
+  forward: `Usage: tcpkit forward [HOST:]PORT TARGET... [options]
+       tcpkit forward unix:/path TARGET... | tls://[HOST:]PORT TARGET...
+
+Listen on PORT (or a Unix socket) and carry every client's connection to the
+first TARGET that answers (HOST:PORT, tls://HOST:PORT or unix:/path), both
+directions at once, each half-closed at its end, with nothing lost and memory
+bounded (a slow target slows its client). Clients are served concurrently.
+Each connection is logged on stderr when it ends: client, target, bytes each
+way, how long, how it ended.
+
+Options:
+      --timeout DURATION
+                      give up on a target after DURATION, then try the next
+                      (default ${FORWARD_DEFAULTS.timeoutMs / 1000}s)
+      --idle-timeout DURATION
+                      close a connection with no byte either way for DURATION
+      --proxy-protocol v1|v2
+                      tell the target the client's address (HAProxy's PROXY
+                      protocol, read by nginx, HAProxy, Envoy)
+      --allow CIDR    admit only clients from CIDR (repeat for more)
+      --deny CIDR     refuse clients from CIDR (repeat; the more specific rule wins)
+      --max-conns N   at most N clients at once; more wait in the listen backlog
+      --drain DURATION
+                      on SIGTERM or SIGINT: stop accepting, let open connections
+                      finish for DURATION (default ${
+    FORWARD_DEFAULTS.drainMs / 1000
+  }s), close the rest, exit 0
+      --tls           TLS on the listening side (--cert FILE --key FILE, or a
+                      generated certificate; --client-ca FILE for mutual TLS)
+      --ca FILE, --sni NAME, --pin SHA256, -k/--insecure
+                      how to trust tls:// targets (as connect)
+  -4, -6, --numeric   IPv4 or IPv6 addresses only; no name lookup
+  -v, --verbose       report each connection as it starts too
+      --json          report on stderr as JSON Lines
+
+Examples:
+  tcpkit forward 8080 backend:80
+  tcpkit forward 0.0.0.0:443 --tls --cert site.pem --key site.key 127.0.0.1:8080
+  tcpkit forward 2375 unix:/var/run/docker.sock --allow 10.0.0.0/8
+  tcpkit forward 80 10.0.0.5:80 10.0.0.6:80 --proxy-protocol v2
 `,
 };

@@ -30,6 +30,7 @@ export interface ConnectIO {
   input: ChunkSource;
   /** Stdout: where what the server sends goes. */
   output: ChunkSink;
+  /** Where events and errors of the command are reported (stderr). */
   reporter: Reporter;
   /** Whether the input is a person at a terminal rather than a pipe or a file. */
   inputIsTerminal?: boolean;

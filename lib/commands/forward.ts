@@ -15,6 +15,7 @@ import {
 
 /** What forward reports to; main.ts gives it stderr and the signals. */
 export interface ForwardIO {
+  /** Where events and errors of the command are reported (stderr). */
   reporter: Reporter;
   /** Aborted on SIGTERM or SIGINT: stop accepting, drain, close the rest, summarise, exit 0. */
   signal?: AbortSignal;

@@ -23,6 +23,7 @@ import { clientTlsOptions, reportTlsSession, tlsFields } from "./tls_options.ts"
 export interface GreetIO {
   /** Stdout: the server's words, or --json's object. */
   output: ChunkSink;
+  /** Where events and errors of the command are reported (stderr). */
   reporter: Reporter;
 }
 
@@ -69,6 +70,8 @@ export async function greet(command: GreetCommand, io: GreetIO): Promise<number>
   );
   if (dialed.tls) reportTlsSession(io.reporter, peer, dialed.tls);
   const header = {
+    event: command.names.length > 0 ? "dialogue" : "greeting",
+    peer,
     ...(command.target.kind === "tcp"
       ? { host: command.target.hostname, port: command.target.port }
       : { host: `unix:${command.target.path}`, port: null }),

@@ -23,6 +23,7 @@ export interface ServeIO {
   input: ChunkSource;
   /** Stdout: what clients send (default mode), what they said first (`--reply`). */
   output: ChunkSink;
+  /** Where events and errors of the command are reported (stderr). */
   reporter: Reporter;
   /** Aborted on SIGINT or SIGTERM: stop accepting, close every connection, summarise, exit 0. */
   signal?: AbortSignal;

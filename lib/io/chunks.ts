@@ -16,11 +16,13 @@ export interface ChunkSink {
 
 /** Something with Deno's `read(buffer)`: a connection, a file, stdin. */
 export interface Reader {
+  /** Reads into `buffer`: the number of bytes read, or null at the end. */
   read(buffer: Uint8Array): Promise<number | null>;
 }
 
 /** Something with Deno's `write(bytes)`, which may write only part of them. */
 export interface Writer {
+  /** Writes some of `bytes`: the number written. */
   write(bytes: Uint8Array): Promise<number>;
 }
 

@@ -41,7 +41,9 @@ export interface Leg {
 
 /** How a duplex ended: each direction, and which one failed first. */
 export interface DuplexResult {
+  /** The direction from `a` to `b`. */
   aToB: Leg;
+  /** The direction from `b` to `a`. */
   bToA: Leg;
   /** The direction whose failure stopped the other, if one failed. */
   failed?: "aToB" | "bToA";

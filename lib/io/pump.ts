@@ -3,6 +3,7 @@ import type { ChunkSink, ChunkSource } from "./chunks.ts";
 
 /** Which end of a pump failed, so callers can tell a bad socket from a closed stdout. */
 export class PumpError extends Error {
+  /** The error\'s class name, as it prints. */
   override name = "PumpError";
   /** `read`: the source failed; `write`: the sink did (also when ending it). */
   readonly side: "read" | "write";

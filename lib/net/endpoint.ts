@@ -8,8 +8,11 @@ import { formatAddress, parseHostPort, parseListenAddress } from "./address.ts";
 
 /** A TCP address to dial, with or without TLS on it. */
 export interface TcpEndpoint {
+  /** The endpoint's kind. */
   kind: "tcp";
+  /** A name, an IPv4 address, or an IPv6 address (without brackets). */
   hostname: string;
+  /** The port, 1 to 65535. */
   port: number;
   /** TLS on top of the TCP connection. */
   tls: boolean;
@@ -17,7 +20,9 @@ export interface TcpEndpoint {
 
 /** A Unix stream socket, by its path. */
 export interface UnixEndpoint {
+  /** The endpoint's kind. */
   kind: "unix";
+  /** The socket file's path. */
   path: string;
   /** Always false: tcpkit does not speak TLS over Unix sockets. */
   tls: false;
@@ -28,8 +33,11 @@ export type Endpoint = TcpEndpoint | UnixEndpoint;
 
 /** A TCP address to listen on: without a hostname, every interface. */
 export interface TcpListenEndpoint {
+  /** The endpoint's kind. */
   kind: "tcp";
+  /** The address or name to listen on; every interface when left out. */
   hostname?: string;
+  /** The port; 0 for any free one. */
   port: number;
   /** TLS on every connection accepted. */
   tls: boolean;

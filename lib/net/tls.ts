@@ -68,7 +68,9 @@ export interface TlsSession {
 
 /** A connection with TLS on it, and its session. */
 export interface TlsConnection {
+  /** The connection, with TLS on it. */
   conn: Deno.Conn;
+  /** What the handshake settled. */
   session: TlsSession;
 }
 

@@ -5,6 +5,7 @@
 import { formatBytes } from "../format.ts";
 import { type ChunkSink, connSource, discardSink, writeAll } from "../io/chunks.ts";
 import { escapeBytes } from "../io/escape.ts";
+import { jsonBytesText } from "../io/json.ts";
 import { pump } from "../io/pump.ts";
 import { QUIET, TimedSource } from "../io/timed_source.ts";
 import type { Reporter } from "../report.ts";
@@ -57,9 +58,10 @@ async function replyOnce(session: Session, options: ReplyOptions, drain: Drain):
     message = concat(message, more.subarray(0, MAX_SHOWN - message.length));
   }
   if (options.reporter.shows()) {
+    const { text, base64 } = jsonBytesText(message);
     options.reporter.event(
       "data",
-      { peer: session.peer, bytes: message.length, data: new TextDecoder().decode(message) },
+      { peer: session.peer, bytes: message.length, data: text, data_base64: base64 },
       `${session.peer} sent ${formatBytes(message.length)}`,
     );
   }
