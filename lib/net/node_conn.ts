@@ -6,6 +6,7 @@
 import { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 import { TlsError } from "../errors.ts";
+import { connSource } from "../io/chunks.ts";
 import { formatNetAddr } from "./address.ts";
 
 /** How many bytes of the peer's data a socket may hold before it stops reading (backpressure). */
@@ -57,15 +58,16 @@ export interface StreamOverConnOptions {
  * stream shuts down the connection's sending side.
  */
 export function streamOverConn(conn: Deno.Conn, options: StreamOverConnOptions = {}): Duplex {
-  const buffer = new Uint8Array(READ_SIZE);
+  // A small buffer while the peer is quiet (an idle connection holds it), larger while data flows.
+  const source = connSource(conn, { maxSize: READ_SIZE });
   const { onBytes, gate } = options;
   return new Duplex({
     allowHalfOpen: true,
     read() {
       const read = () =>
-        conn.read(buffer).then((n) => {
-          if (n === null) return this.push(null);
-          const chunk = buffer.slice(0, n);
+        source.next().then((bytes) => {
+          if (bytes === null) return this.push(null);
+          const chunk = bytes.slice(); // the source's buffer is read into again
           onBytes?.(chunk);
           this.push(chunk);
         }, (e) => this.destroy(e));
