@@ -1,6 +1,7 @@
 /** Diagnostics on stderr: one line a person reads, or one JSON object a program reads. */
 import type { ReportOptions } from "./cli/args.ts";
 import { formatBytes, formatDuration, formatRate, round } from "./format.ts";
+import { escapeControls } from "./io/escape.ts";
 import { jsonLine } from "./io/json.ts";
 
 /** Fields of a JSON event. */
@@ -32,7 +33,8 @@ const FLUSH_INTERVAL_MS = 100;
  * write each would cost a system call each, and a timer every few milliseconds costs a busy
  * event loop more than the lines themselves. The lines wait already encoded (a busy server's
  * lines would otherwise be kept as strings that its garbage collector copies). A closed stderr
- * is ignored, since there is nowhere left to report.
+ * is ignored, since there is nowhere left to report. No line drives the terminal: what a layer
+ * left unescaped (a control byte quoted from the command line) is escaped here, the last guard.
  */
 export class StderrLines {
   #pending = new Uint8Array(64 * 1024);
@@ -46,8 +48,9 @@ export class StderrLines {
     this.#write = write;
   }
 
-  /** Writes `line` and a line feed, now or with the next batch. */
-  readonly line = (line: string): void => {
+  /** Writes `line` and a line feed, now or with the next batch; control characters escaped. */
+  readonly line = (text: string): void => {
+    const line = escapeControls(text);
     // A UTF-16 code unit takes at most 3 bytes in UTF-8, and the line feed 1.
     if (line.length * 3 + 1 > this.#pending.length - this.#used) {
       this.flush();

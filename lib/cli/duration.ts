@@ -1,5 +1,6 @@
 /** Durations on the command line: `500ms`, `2s`, `1m`, or a bare number of seconds. */
 import { UsageError } from "../errors.ts";
+import { escapeText } from "../io/escape.ts";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days): longer ones would fire at once. */
@@ -22,11 +23,13 @@ export function parseDuration(raw: string, option = "duration"): number {
   const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? "s"] : NaN;
   if (!Number.isFinite(ms) || ms <= 0) {
     throw new UsageError(
-      `Invalid ${option} "${raw}": expected a positive duration such as 500ms, 2s, 1m or 3`,
+      `Invalid ${option} "${
+        escapeText(raw)
+      }": expected a positive duration such as 500ms, 2s, 1m or 3`,
     );
   }
   if (ms > MAX_DURATION_MS) {
-    throw new UsageError(`Invalid ${option} "${raw}": at most 24 days (596h)`);
+    throw new UsageError(`Invalid ${option} "${escapeText(raw)}": at most 24 days (596h)`);
   }
   return ms;
 }

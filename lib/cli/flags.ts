@@ -1,6 +1,7 @@
 /** A typed wrapper over @std/cli's parseArgs that rejects unknown options. */
 import { parseArgs } from "@std/cli/parse-args";
 import { UsageError } from "../errors.ts";
+import { escapeText } from "../io/escape.ts";
 
 /** Which options a command takes; long names, with one-letter aliases. */
 export interface FlagSpec {
@@ -53,7 +54,10 @@ export function parseFlags(args: string[], spec: FlagSpec, command: string): Par
       if (key === undefined || known.has(key)) return true;
       const hint = spec.elsewhere?.[key];
       if (hint !== undefined) throw new UsageError(`Option "--${key}" ${hint}`, command);
-      throw new UsageError(`Unknown option "${arg.split("=")[0]}" for "${command}"`, command);
+      throw new UsageError(
+        `Unknown option "${escapeText(arg.split("=")[0])}" for "${command}"`,
+        command,
+      );
     },
   });
   const result: ParsedFlags = {
@@ -93,7 +97,9 @@ function checkValues(
     const name = arg.replace(/^--?/, "");
     if (arg.startsWith("-") && !arg.includes("=") && valued.has(name)) {
       const next = args[i + 1];
-      if (next === undefined) throw new UsageError(`Option "${arg}" needs a value`, command);
+      if (next === undefined) {
+        throw new UsageError(`Option "${escapeText(arg)}" needs a value`, command);
+      }
       if (next.startsWith("-") && next !== "-") {
         // parseArgs would take it for another option and leave this one empty.
         throw new UsageError(

@@ -34,7 +34,10 @@ export interface ConnectIO {
   reporter: Reporter;
   /** Whether the input is a person at a terminal rather than a pipe or a file. */
   inputIsTerminal?: boolean;
-  /** The input's size when it is a regular file (for the progress line's percent). */
+  /**
+   * The input's size when it is a regular file (for the progress line's percent); the input's
+   * own `size` when left out.
+   */
   inputSize?: number;
   /**
    * Where the terminal's progress line and the hex dump go (stderr), written as they are;
@@ -61,7 +64,11 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     numeric: command.numeric,
     source: command.source,
     tls: command.target.tls
-      ? await clientTlsOptions(command.tls, timeoutMs || undefined)
+      ? {
+        ...await clientTlsOptions(command.tls, timeoutMs || undefined),
+        // -v and --json show the certificate: node:tls's handshake, which can read it.
+        wantCertificate: io.reporter.shows(),
+      }
       : undefined,
   });
   const { conn, peer, connectMs } = dialed;
@@ -79,14 +86,15 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     closeQuietly(conn);
     stop.abort();
   });
+  // With a known size (stdin from a file), the line shows what was sent of it.
+  const total = command.send === undefined ? io.inputSize ?? io.input.size : undefined;
   const progress = io.terminal?.progress
     ? new ProgressLine((text) => io.terminal!.write(text), {
-      total: io.inputSize,
-      direction: io.inputSize ? "sent" : undefined,
+      total,
+      direction: total ? "sent" : undefined,
     })
     : undefined;
-  const moved = () =>
-    progress?.update(io.inputSize ? traffic.sent : traffic.sent + traffic.received);
+  const moved = () => progress?.update(total ? traffic.sent : traffic.sent + traffic.received);
   let input = command.send === undefined
     ? io.input
     : bytesSource(new TextEncoder().encode(command.send));
@@ -140,7 +148,13 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
       }
       throw failure.cause;
     }
-    const error = toNetError(failure.cause, `connection to ${peer}`);
+    // Over Deno's TLS, an alert from the server (a client certificate it requires) fails the
+    // connection after the handshake, as invalid data: a TLS failure (exit 5), not the network's.
+    const error = dialed.tls && failure.cause instanceof Deno.errors.InvalidData
+      ? new TlsError({ kind: "handshake", detail: failure.cause.message }, `TLS with ${peer}`, {
+        cause: failure.cause,
+      })
+      : toNetError(failure.cause, `connection to ${peer}`);
     // Never exit 0 with data unsent: a failure while sending says how much was sent.
     const sending = failure.leg === "aToB" || failure.otherUnfinished;
     throw sending && !(error instanceof TlsError)

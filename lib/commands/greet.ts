@@ -60,7 +60,8 @@ export async function greet(command: GreetCommand, io: GreetIO): Promise<number>
     timeoutMs: command.timeoutMs,
     family: command.family,
     numeric: command.numeric,
-    tls: command.target.tls ? tls : undefined,
+    // greet shows the certificate it met (and carries it in JSON): node:tls's handshake.
+    tls: command.target.tls ? { ...tls, wantCertificate: true } : undefined,
   });
   const { peer, connectMs } = dialed;
   io.reporter.event(
@@ -98,13 +99,16 @@ async function dialogue({ conn, peer, command, io, header }: Greeting): Promise<
   let transcript = ""; // for --json, up to MAX_TRANSCRIPT characters
   let unread = ""; // text not yet searched for a prompt (and the farewell)
   let answered = 0;
+  let afterExit = 0; // bytes received since "exit" was sent, without the farewell
+  let askedAgain = 0; // prompts after "exit", which get no answer
   // --wait bounds the wait for each answer as a whole: a server that trickles a byte at a
-  // time does not keep greet for longer.
+  // time, or streams without end, does not keep greet for longer.
   let deadline = performance.now() + command.waitMs;
   for (;;) {
     let chunk: Uint8Array | null | typeof QUIET;
+    const remaining = deadline - performance.now();
     try {
-      chunk = await source.within(deadline - performance.now());
+      chunk = remaining > 0 ? await source.within(remaining) : QUIET;
     } catch (e) {
       throw toNetError(e, context);
     }
@@ -117,6 +121,7 @@ async function dialogue({ conn, peer, command, io, header }: Greeting): Promise<
           `(after ${answered} of ${answers.length} answers)`,
       );
     }
+    if (answered === answers.length) afterExit += chunk.length;
     const text = decoder.decode(chunk, { stream: true });
     if (transcript.length < MAX_TRANSCRIPT) transcript += text;
     unread += text;
@@ -125,7 +130,10 @@ async function dialogue({ conn, peer, command, io, header }: Greeting): Promise<
     // Answer each prompt in the new text, as a person at the keyboard would.
     for (let at = unread.indexOf(PROMPT); at >= 0; at = unread.indexOf(PROMPT)) {
       unread = unread.slice(at + PROMPT.length);
-      if (answered === answers.length) continue; // asked again after exit: no more answers
+      if (answered === answers.length) {
+        askedAgain++; // asked again after exit: no more answers
+        continue;
+      }
       const answer = answers[answered++];
       if (!command.json) await print(io, ` ${escapeText(answer)}\n`);
       try {
@@ -135,14 +143,21 @@ async function dialogue({ conn, peer, command, io, header }: Greeting): Promise<
       }
       deadline = performance.now() + command.waitMs;
     }
-    if (unread.length > MAX_WITHOUT_PROMPT) {
+    // After "exit", what the server sends is bounded whatever it is: a server that floods
+    // prompts never lets text pile up unread, so the bytes since "exit" are what is counted.
+    if (afterExit > MAX_WITHOUT_PROMPT) {
       throw new TcpkitError(
-        answered === answers.length
-          ? `${context}: the server sent ${
-            MAX_WITHOUT_PROMPT / 1024
-          } KiB after "exit" without saying good bye`
-          : `${context}: ${MAX_WITHOUT_PROMPT / 1024} KiB without a "What's your name?": ` +
-            "not the greeting dialogue (without --name, greet shows a server's banner)",
+        `${context}: the server sent ${MAX_WITHOUT_PROMPT / 1024} KiB after "exit" without ` +
+          "saying good bye" +
+          (askedAgain > 0
+            ? `, asking "What's your name?" ${askedAgain} more time${askedAgain === 1 ? "" : "s"}`
+            : ""),
+      );
+    }
+    if (answered < answers.length && unread.length > MAX_WITHOUT_PROMPT) {
+      throw new TcpkitError(
+        `${context}: ${MAX_WITHOUT_PROMPT / 1024} KiB without a "What's your name?": ` +
+          "not the greeting dialogue (without --name, greet shows a server's banner)",
       );
     }
   }
@@ -276,7 +291,10 @@ async function starttls(greeting: Greeting, options: TlsClientOptions): Promise<
   }
   if (!command.json) await printShown(io, client.greeting);
   const hostname = command.target.kind === "tcp" ? command.target.hostname : "localhost";
-  const secured = await startTls(greeting.conn, hostname, `TLS with ${peer}`, options);
+  const secured = await startTls(greeting.conn, hostname, `TLS with ${peer}`, {
+    ...options,
+    wantCertificate: true,
+  });
   greeting.conn = secured.conn;
   // The certificate is what --starttls is for: it is shown without -v.
   if (!command.json) reportTlsSession(io.reporter, peer, secured.session, true);

@@ -3,7 +3,6 @@ import type { TlsClientArgs, TlsServerArgs } from "../cli/args.ts";
 import type { ListenEndpoint } from "../net/endpoint.ts";
 import { tlsText } from "../errors.ts";
 import { formatDuration, round } from "../format.ts";
-import { generateCertificate, loadPem } from "../net/certs.ts";
 import type { TlsClientOptions, TlsServerOptions, TlsSession } from "../net/tls.ts";
 import type { EventFields, Reporter } from "../report.ts";
 
@@ -12,6 +11,7 @@ export async function clientTlsOptions(
   args: TlsClientArgs,
   timeoutMs?: number,
 ): Promise<TlsClientOptions> {
+  const { loadPem } = await import("../net/certs.ts");
   return {
     sni: args.sni,
     ca: args.caFiles.length > 0
@@ -35,6 +35,8 @@ export async function serverTlsOptions(
   reporter: Reporter,
   names: string[],
 ): Promise<{ options: TlsServerOptions; announce?: (address: string) => void }> {
+  // The certificate library is loaded only by the commands that use TLS.
+  const { generateCertificate, loadPem } = await import("../net/certs.ts");
   const clientCa = args.clientCaFiles.length > 0
     ? await Promise.all(args.clientCaFiles.map((file) => loadPem(file, "--client-ca")))
     : undefined;

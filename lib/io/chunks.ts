@@ -4,6 +4,8 @@
 export interface ChunkSource {
   /** The next chunk, or null at the end of the data. */
   next(): Promise<Uint8Array | null>;
+  /** The bytes it gives in all, when known beforehand (stdin from a regular file). */
+  readonly size?: number;
 }
 
 /** Where bytes go. */
@@ -54,7 +56,7 @@ export function readerSource(reader: Reader, options: ReaderSourceOptions = {}):
   return {
     async next() {
       for (;;) {
-        const n = await reader.read(buffer);
+        const n = await readOrEnd(reader, buffer);
         if (n === null) return null;
         if (n === 0) continue;
         const chunk = buffer.subarray(0, n);
@@ -66,6 +68,19 @@ export function readerSource(reader: Reader, options: ReaderSourceOptions = {}):
       }
     },
   };
+}
+
+/**
+ * A read, where a TLS peer that closed without close_notify has ended (Deno's TLS says
+ * UnexpectedEof): as node:tls and most tools take it, since servers commonly do so.
+ */
+async function readOrEnd(reader: Reader, buffer: Uint8Array): Promise<number | null> {
+  try {
+    return await reader.read(buffer);
+  } catch (e) {
+    if (e instanceof Deno.errors.UnexpectedEof) return null;
+    throw e;
+  }
 }
 
 /** Writes every byte: `write` may take only part of them. */

@@ -25,6 +25,11 @@ const UNSAFE_ALL = new RegExp(String.raw`[\x00-\x1f${UNSAFE}]`, "g");
 const UNSAFE_KEEP = new RegExp(String.raw`[\x00-\x08\x0b-\x1f${UNSAFE}]`, "g");
 /** With crlfAsNewline too: a CRLF is matched whole, to become a LF. */
 const UNSAFE_CRLF = new RegExp(String.raw`\r\n|[\x00-\x08\x0b-\x1f${UNSAFE}]`, "g");
+/** What a terminal acts on, for {@linkcode escapeControls}: all but the backslash and LF. */
+const CONTROLS = String
+  .raw`\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069`;
+const CONTROLS_TEST = new RegExp(`[${CONTROLS}]`);
+const CONTROLS_ALL = new RegExp(`[${CONTROLS}]`, "g");
 
 /** Options for {@linkcode escapeBytes}, {@linkcode escapeText} and {@linkcode StreamEscaper}. */
 export interface EscapeOptions {
@@ -175,6 +180,33 @@ export function escapeText(text: string, options: EscapeOptions = {}): string {
   const pattern = !keep ? UNSAFE_ALL : options.crlfAsNewline ? UNSAFE_CRLF : UNSAFE_KEEP;
   return text.replace(pattern, (c) => {
     if (c.length === 2) return "\n"; // a CRLF, with crlfAsNewline
+    const code = c.charCodeAt(0);
+    const name = NAMED[code];
+    if (name !== undefined) return `\\${name}`;
+    return code < 0x80
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+/**
+ * Escapes what a terminal would act on in a line about to be written (the C0 controls but the
+ * line feed, DEL, the C1 controls, U+2028/U+2029 and the bidirectional controls), as
+ * {@linkcode escapeText} does, and nothing else: a backslash stays as it is, so that text escaped
+ * already passes unchanged. The last guard where diagnostics are written, for words that a
+ * layer quoted from the command line or the system without escaping them.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { escapeControls } from "./escape.ts";
+ * assertEquals(escapeControls('unknown option "--a\x1b]0;x\x07"'), 'unknown option "--a\\x1b]0;x\\x07"');
+ * assertEquals(escapeControls('invalid host "a\\x1bb"'), 'invalid host "a\\x1bb"');
+ * ```
+ */
+export function escapeControls(text: string): string {
+  if (!CONTROLS_TEST.test(text)) return text;
+  return text.replace(CONTROLS_ALL, (c) => {
     const code = c.charCodeAt(0);
     const name = NAMED[code];
     if (name !== undefined) return `\\${name}`;

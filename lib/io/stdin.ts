@@ -4,6 +4,7 @@
  * An async `Deno.stdin.read` costs a thread-pool hop per call and reached only 0.5-0.85x nc's
  * throughput; this ring reads a pipe as fast as nc does.
  */
+import { fstatSync } from "node:fs";
 import { InputError } from "../errors.ts";
 import type { ChunkSource } from "./chunks.ts";
 
@@ -61,7 +62,8 @@ function readStdinIntoRing(
  * Creates the stdin source; the reading Worker starts on the first call to `next`, and ends with
  * the process (a blocked read cannot be interrupted, and does not keep the process alive). Each
  * chunk is lent until the next call. A stdin that cannot be read fails with an
- * {@linkcode InputError} rather than ending like an empty one.
+ * {@linkcode InputError} rather than ending like an empty one. Its `size` is the file's when
+ * stdin is a regular file (`< file`).
  */
 export function stdinSource(): ChunkSource {
   const data = new SharedArrayBuffer(SLOTS * SLOT_SIZE);
@@ -83,6 +85,7 @@ export function stdinSource(): ChunkSource {
   };
 
   return {
+    size: stdinFileSize(),
     async next() {
       if (!worker) start();
       if (lent) {
@@ -109,4 +112,18 @@ export function stdinSource(): ChunkSource {
       }
     },
   };
+}
+
+/**
+ * Stdin's size when it is a regular file (`< file`), else undefined. fstat(2) on descriptor 0,
+ * through node:fs: Deno.stat("/dev/stdin") needs --allow-all (it goes through /proc/self), and
+ * Deno.stdin has no stat().
+ */
+export function stdinFileSize(): number | undefined {
+  try {
+    const info = fstatSync(0);
+    return info.isFile() && info.size > 0 ? info.size : undefined;
+  } catch {
+    return undefined;
+  }
 }

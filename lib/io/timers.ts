@@ -14,7 +14,8 @@ export async function within<T, U>(promise: Promise<T>, ms: number, timedOut: U)
   try {
     return await Promise.race([
       promise,
-      new Promise<U>((resolve) => timer = setTimeout(resolve, ms, timedOut)),
+      // A deadline already past is a timeout at once (and no warning about a negative delay).
+      new Promise<U>((resolve) => timer = setTimeout(resolve, Math.max(0, ms), timedOut)),
     ]);
   } finally {
     clearTimeout(timer);

@@ -1,9 +1,21 @@
 /** Host and port parsing and formatting: names, IPv4 and bracketed IPv6, checked before a socket. */
 import ipaddr from "ipaddr.js";
-import { domainToASCII } from "node:url";
 import { UsageError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
 import { serviceNamePort } from "./services.ts";
+
+/**
+ * A name in its ASCII form (punycode for an internationalised one), as the WHATWG URL parser
+ * makes it (node:url's domainToASCII without loading node's compatibility layer); "" when the
+ * name cannot be made one.
+ */
+function domainToASCII(name: string): string {
+  try {
+    return new URL(`http://${name}`).hostname;
+  } catch {
+    return "";
+  }
+}
 
 /** A host name or address and a port. */
 export interface HostPort {

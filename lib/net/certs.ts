@@ -6,6 +6,11 @@ import { createHash, X509Certificate as NodeX509Certificate } from "node:crypto"
 import { isIP } from "node:net";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { type TlsFailure, UsageError } from "../errors.ts";
+import { escapeText } from "../io/escape.ts";
+import { normalizeFingerprint, pinMatches } from "./fingerprint.ts";
+
+// Where they were first, and where callers may still look for them.
+export { normalizeFingerprint, pinMatches };
 
 // Re-exported so that this module's documentation is whole: verificationFailure returns it.
 export type { TlsFailure };
@@ -185,52 +190,6 @@ export function certificateFacts(der: Uint8Array): CertificateFacts {
 }
 
 /**
- * Turns a fingerprint as people paste it into the canonical `AA:BB:…` form: 32 colon-separated
- * pairs or 64 bare hex digits, in either case, optionally after `sha256:`, `SHA256=` or openssl's
- * `SHA256 Fingerprint=`.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { normalizeFingerprint } from "./certs.ts";
- * const hex = "ab".repeat(32);
- * assertEquals(normalizeFingerprint(`sha256:${hex}`), "AB:".repeat(31) + "AB");
- * ```
- * @throws {UsageError} when it is not a SHA-256 fingerprint
- */
-export function normalizeFingerprint(raw: string): string {
-  const digits = raw.trim().replace(/^(sha256( fingerprint)?[:=])/i, "");
-  if (/^[0-9a-f]{64}$/i.test(digits) || /^[0-9a-f]{2}(:[0-9a-f]{2}){31}$/i.test(digits)) {
-    return digits.replaceAll(":", "").toUpperCase().replace(/..(?!$)/g, "$&:");
-  }
-  throw new UsageError(
-    `Invalid --pin "${raw}": expected a SHA-256 fingerprint of 64 hex digits, such as AB:CD:...`,
-  );
-}
-
-/**
- * True when a certificate's fingerprint is the pinned one.
- *
- * @param pin a fingerprint from {@linkcode normalizeFingerprint}
- * @param fingerprint the certificate's, in any form {@linkcode normalizeFingerprint} accepts
- *
- * @example
- * ```ts
- * import { assert } from "@std/assert";
- * import { pinMatches } from "./certs.ts";
- * const pin = "AB:".repeat(31) + "AB";
- * assert(pinMatches(pin, pin.toLowerCase()));
- * ```
- */
-export function pinMatches(pin: string, fingerprint: string): boolean {
-  try {
-    return normalizeFingerprint(fingerprint) === pin;
-  } catch {
-    return false;
-  }
-}
-
-/**
  * Why a certificate is not trusted, from node:tls's verdict and the certificate itself; undefined
  * when node:tls accepted it. Checked in the order a person can act on: the dates, the name (with
  * node:tls's own `checkServerIdentity`, so the rules are the ones the verdict used), a self-signed
@@ -276,7 +235,7 @@ export async function loadPem(path: string, what: PemFlag): Promise<string> {
   } catch (e) {
     // Missing --allow-read is a fault of how tcpkit was run, not of the user's file.
     if (e instanceof Deno.errors.NotCapable) throw e;
-    throw new UsageError(`Cannot read ${what} file "${path}": ${readFailure(e)}`);
+    throw new UsageError(`Cannot read ${what} file "${escapeText(path)}": ${readFailure(e)}`);
   }
   const text = new TextDecoder().decode(bytes);
   const wanted = what === "--key"
@@ -289,7 +248,9 @@ export async function loadPem(path: string, what: PemFlag): Promise<string> {
     ? "a PEM private key (-----BEGIN PRIVATE KEY-----)"
     : "a PEM certificate (-----BEGIN CERTIFICATE-----)";
   throw new UsageError(
-    `Invalid ${what} file "${path}": expected ${expected}, ${pemMismatch(bytes, found, what)}`,
+    `Invalid ${what} file "${escapeText(path)}": expected ${expected}, ${
+      pemMismatch(bytes, found, what)
+    }`,
   );
 }
 
@@ -323,7 +284,9 @@ function certificateName(raw: string): string {
   const name = raw.trim().replace(/^\[(.*)\]$/, "$1");
   if (isIP(name) || (name.length <= 253 && DNS_NAME.test(name))) return name;
   throw new UsageError(
-    `Invalid certificate name "${raw}": expected a host name or an IP address, such as example.com`,
+    `Invalid certificate name "${
+      escapeText(raw)
+    }": expected a host name or an IP address, such as example.com`,
   );
 }
 

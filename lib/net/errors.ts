@@ -10,6 +10,7 @@ import {
   TlsError,
   UndeliveredError,
 } from "../errors.ts";
+import { escapeText } from "../io/escape.ts";
 
 /**
  * What a socket error means, from Deno's error class or the system's error code (never from its
@@ -113,9 +114,12 @@ function isTyped(e: unknown): boolean {
     e instanceof OutputError || e instanceof InputError;
 }
 
-/** The system's words for an error nobody classified, without the "(os error N)" tail. */
+/**
+ * The system's words for an error nobody classified, without the "(os error N)" tail, escaped:
+ * they may quote what the user gave (`invalid IP address: ...`).
+ */
 function systemWords(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
   const words = text.replace(/\s*\(os error \d+\)$/, "");
-  return words.charAt(0).toLowerCase() + words.slice(1);
+  return escapeText(words.charAt(0).toLowerCase() + words.slice(1));
 }

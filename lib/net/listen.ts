@@ -1,10 +1,12 @@
 /** Listening on an endpoint: one address, every interface over IPv4 and IPv6, or a Unix socket. */
-import { NetError, ResolveError } from "../errors.ts";
+import { NetError } from "../errors.ts";
 import { formatAddress, formatNetAddr } from "./address.ts";
 import { closeQuietly } from "./close.ts";
 import { formatEndpoint, type ListenEndpoint } from "./endpoint.ts";
+import { escapeText } from "../io/escape.ts";
 import { classifyFailure, toNetError } from "./errors.ts";
-import { listenTls, type TlsServerOptions } from "./tls.ts";
+import { resolve } from "./resolve.ts";
+import type { listenTls as ListenTls, TlsServerOptions } from "./tls.ts";
 
 /** The listeners for one endpoint and how to announce them. */
 export interface Listening {
@@ -54,16 +56,18 @@ export async function listen(
   const { hostname, port } = endpoint;
   const tls = endpoint.tls ? options.tls : undefined;
   if (endpoint.tls && !tls) throw new Error("listen: a TLS endpoint needs its certificate");
-  let handshake: ReturnType<typeof listenTls>["handshake"] | undefined;
+  let handshake: ReturnType<typeof ListenTls>["handshake"] | undefined;
+  // node:tls (for --client-ca) is loaded only for a TLS endpoint.
+  const listenTls = tls ? (await import("./tls.ts")).listenTls : undefined;
   const open = (host: string, at: number) => {
     const where = formatAddress(host, at);
     try {
-      if (!tls) return Deno.listen({ hostname: host, port: at, transport: "tcp" });
+      if (!tls || !listenTls) return Deno.listen({ hostname: host, port: at, transport: "tcp" });
       const opened = listenTls(host, at, tls);
       handshake = opened.handshake;
       return opened.listener;
     } catch (e) {
-      throw listenError(e, host, at, where);
+      throw listenError(e, at, where);
     }
   };
   const handshakeMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
@@ -76,7 +80,10 @@ export async function listen(
     return result;
   };
   if (hostname !== undefined) {
-    const listener = open(hostname, port);
+    // A name is resolved here, as dial resolves it: its failure says why (not found, no DNS
+    // server), where Deno's own lookup would only say it failed.
+    const { address } = await resolve(hostname);
+    const listener = open(address, port);
     const addr = listener.addr as Deno.NetAddr;
     return made([listener], formatNetAddr(addr), addr.port, "");
   }
@@ -122,12 +129,8 @@ function listening(
 }
 
 /** Why listening on `where` failed, typed. */
-function listenError(e: unknown, hostname: string, port: number, where: string): Error {
+function listenError(e: unknown, port: number, where: string): Error {
   const failure = classifyFailure(e);
-  if (failure === undefined && e instanceof Error && e.name === "Error") {
-    // Deno resolves a listening host itself; its only plain Error here is a failed lookup.
-    return new ResolveError(hostname, "other", { cause: e });
-  }
   const hint = failure === "in-use"
     ? "choose another port, or stop the program using it"
     : failure === "permission" && port < 1024
@@ -137,7 +140,8 @@ function listenError(e: unknown, hostname: string, port: number, where: string):
 }
 
 async function listenUnix(path: string): Promise<Listening> {
-  const where = formatEndpoint({ kind: "unix", path, tls: false });
+  // The path is the user's text: shown escaped in the messages about it.
+  const where = escapeText(formatEndpoint({ kind: "unix", path, tls: false }));
   const open = () => Deno.listen({ transport: "unix", path });
   let listener: Deno.UnixListener;
   try {

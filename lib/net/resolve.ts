@@ -17,7 +17,6 @@
  * tells a server that answers (with an error) from one that cannot be reached.
  */
 import ipaddr from "ipaddr.js";
-import { isIP } from "node:net";
 import { ResolveError, type ResolveFailure } from "../errors.ts";
 
 /** Options for {@linkcode resolve} and {@linkcode resolveAll}. */
@@ -123,6 +122,12 @@ export async function resolveHost(hostname: string): Promise<string | null> {
     if (e instanceof ResolveError) return null;
     throw e;
   }
+}
+
+/** 4 or 6 for an IPv4 (dotted quad) or IPv6 address, 0 for anything else, as node:net's isIP. */
+function isIP(text: string): 0 | 4 | 6 {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return 4;
+  return text.includes(":") && ipaddr.IPv6.isValid(text) ? 6 : 0;
 }
 
 /**

@@ -11,12 +11,8 @@ import { isIP } from "node:net";
 import tls from "node:tls";
 import { TlsError, type TlsFailure } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
-import {
-  type CertificateFacts,
-  certificateFacts,
-  pinMatches,
-  verificationFailure,
-} from "./certs.ts";
+import type { CertificateFacts } from "./certs.ts";
+import { pinMatches } from "./fingerprint.ts";
 import { ReadGate, SocketConn, streamOverConn } from "./node_conn.ts";
 
 /** How a client trusts (or checks) the server's certificate, and what it offers. */
@@ -41,6 +37,12 @@ export interface TlsClientOptions {
   pin?: string;
   /** Only look: make the connection whatever the certificate (check --tls reports it). */
   inspect?: boolean;
+  /**
+   * The caller shows the certificate (`-v`, `--json`): the handshake must be node:tls's, which
+   * can read it. Without this, a plain verified connection takes Deno's own TLS, which moves
+   * bulk data at about twice node:tls's speed but shows nothing of the certificate.
+   */
+  wantCertificate?: boolean;
   /** Give up on a handshake that takes longer than this. */
   timeoutMs?: number;
 }
@@ -93,6 +95,7 @@ export async function startTls(
   options: TlsClientOptions = {},
 ): Promise<TlsConnection> {
   const expectedName = options.sni ?? host;
+  if (nativeWill(conn, options)) return await nativeStartTls(conn, expectedName, context, options);
   let first: Uint8Array | undefined;
   const gate = new ReadGate();
   const stream = streamOverConn(conn, { onBytes: (chunk) => first ??= chunk.slice(0, 64), gate });
@@ -116,6 +119,8 @@ export async function startTls(
     throw new TlsError(handshakeFailure(e, first, options.timeoutMs), context, { cause: e });
   }
   const handshakeMs = performance.now() - started;
+  // The certificate library is loaded only here, once there is a certificate to read.
+  const { certificateFacts, verificationFailure } = await import("./certs.ts");
   const peer = socket.getPeerCertificate(true);
   const certificate = peer?.raw ? certificateFacts(new Uint8Array(peer.raw)) : undefined;
   const failure = certificate
@@ -154,6 +159,90 @@ export async function startTls(
       handshakeMs,
     },
   };
+}
+
+/**
+ * Whether Deno's own TLS can make this connection: the certificate is only to be verified (no
+ * pin, no --insecure, no inspection, nothing shown), no client certificate is offered, and the
+ * connection is one of Deno's TCP connections.
+ */
+function nativeWill(conn: Deno.Conn, options: TlsClientOptions): boolean {
+  return !options.insecure && options.pin === undefined && !options.inspect &&
+    !options.wantCertificate && options.cert === undefined && "setNoDelay" in conn;
+}
+
+/**
+ * Deno's TLS failed a handshake: it says too little to tell why (no certificate, a message for
+ * people), so the caller may ask node:tls on a new connection (see lib/net/dial.ts).
+ */
+export class NativeTlsFailure extends Error {
+  /** The error's class name, as it prints. */
+  override name = "NativeTlsFailure";
+  /** Deno's words, for when no better reason can be found. */
+  readonly detail: string;
+
+  /** `cause` is Deno's error. */
+  constructor(cause: unknown) {
+    const text = (cause instanceof Error ? cause.message : String(cause))
+      .replace(/\s*\(os error \d+\)$/, "");
+    super(text, { cause });
+    this.detail = text;
+  }
+}
+
+/**
+ * The handshake with Deno's TLS (`Deno.startTls`): the chain and the name verified against the
+ * system's roots and the `--ca` ones (which it adds to them).
+ */
+async function nativeStartTls(
+  conn: Deno.Conn,
+  expectedName: string,
+  context: string,
+  options: TlsClientOptions,
+): Promise<TlsConnection> {
+  const started = performance.now();
+  let secured: Deno.TlsConn | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    secured = await Deno.startTls(conn as Deno.TcpConn, {
+      hostname: expectedName,
+      caCerts: options.ca,
+      alpnProtocols: options.alpn,
+    });
+    const handshake = secured.handshake();
+    const { alpnProtocol } = options.timeoutMs === undefined
+      ? await handshake
+      : await Promise.race([
+        handshake,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new HandshakeTimeout()), options.timeoutMs);
+        }),
+      ]);
+    return {
+      conn: secured,
+      session: {
+        protocol: null,
+        cipher: null,
+        alpn: alpnProtocol,
+        certificate: undefined,
+        failure: undefined,
+        trust: "verified",
+        handshakeMs: performance.now() - started,
+      },
+    };
+  } catch (e) {
+    try {
+      (secured ?? conn).close();
+    } catch {
+      // closed already
+    }
+    if (e instanceof HandshakeTimeout) {
+      throw new TlsError({ kind: "timeout", ms: options.timeoutMs! }, context, { cause: e });
+    }
+    throw new NativeTlsFailure(e);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Resolves once the handshake is done; rejects with its error, or on the timeout. */

@@ -90,6 +90,7 @@ function summaryOf(outcome: GreetOutcome, session: Session, json: boolean): Sess
     ? "was silent too long (idle timeout), and was closed"
     : "closed the connection";
   return {
+    idleTimeout: outcome.end === "idle-timeout",
     fields: json ? { names: outcome.names, shown_names: outcome.shown, end: outcome.end } : {},
     text: `${outcome.names === 0 ? "no names" : `names ${names}`}; ${how} after ${
       formatDuration(session.elapsed())

@@ -21,6 +21,11 @@ export interface SessionSummary {
   text: string;
   /** The event's name: `session` (a dialogue) unless the mode says `closed` (a connection). */
   event?: string;
+  /**
+   * True when the summary tells that the idle timeout ended the session: it is then logged in
+   * place of the timeout's error.
+   */
+  idleTimeout?: boolean;
 }
 
 /** How a session ended: normally (with a summary, perhaps), or with what failed. */
@@ -123,9 +128,16 @@ export async function runServer(options: ServerOptions): Promise<number> {
   const settle = (session: Session, outcome?: SessionOutcome) => {
     const idleError = session.end();
     try {
-      const error = idleError ?? outcome?.error;
+      // A summary that tells of the idle timeout (--greet's, with what was said before it)
+      // is logged in place of the timeout's error.
+      const idleTold = idleError !== undefined && outcome?.summary?.idleTimeout === true;
+      const error = idleTold ? undefined : idleError ?? outcome?.error;
       if (error !== undefined) reportFailure(session, session.peer, error);
-      else reportEnd(session, outcome?.summary);
+      else {
+        reportEnd(session, outcome?.summary);
+        // Without -k, the idle timeout still ends the server as one (exit 4).
+        if (idleTold && !keepOpen) firstError ??= idleError;
+      }
     } finally {
       sessions.delete(session);
       totals.sent += session.sent;

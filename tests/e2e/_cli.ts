@@ -330,3 +330,62 @@ export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
     [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
   };
 }
+
+/** A python3 peer listening on a free port of 127.0.0.1, with its port once it has printed it. */
+export type PythonPeer = Running & { port: number };
+
+/**
+ * Starts a python3 peer: `s`, a socket listening on a free port of 127.0.0.1 (backlog 1024), is
+ * made and its port printed before `body` runs (with `socket` and `sys` imported). Disposing
+ * of it kills it.
+ */
+export async function pythonPeer(body: string): Promise<PythonPeer> {
+  const script = `import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(1024)
+print(s.getsockname()[1], flush=True)
+${body}`;
+  const peer = new Running(["python3", "-c", script]) as PythonPeer;
+  try {
+    peer.port = Number((await peer.stdout.waitFor(/^(\d+)\n/))[1]);
+  } catch (e) {
+    await peer[Symbol.asyncDispose]();
+    throw new Error(`the python peer did not start: ${peer.stderr.text}`, { cause: e });
+  }
+  return peer;
+}
+
+/**
+ * A port of 127.0.0.1 whose connects hang: a listener with a full accept queue, whose kernel
+ * drops further SYNs, as a firewall that drops them would. Disposing of it ends its process.
+ */
+export async function synDroppingPort(): Promise<{ port: number } & AsyncDisposable> {
+  const script = `import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+held = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", port)); held.append(c)
+time.sleep(0.2)
+print(port, flush=True)
+sys.stdin.read()`;
+  const py = new Running(["python3", "-c", script], { stdin: true });
+  const port = Number((await py.stdout.waitFor(/(\d+)\n/))[1]);
+  return { port, [Symbol.asyncDispose]: () => py[Symbol.asyncDispose]() };
+}
+
+/**
+ * What a terminal would act on in `text`: every C0 control but LF (TAB and CR too), DEL, the C1
+ * controls, U+2028/U+2029 and the bidirectional controls, each as `U+XXXX at OFFSET`. Empty
+ * when the text is safe to show.
+ */
+export function unsafeForTerminal(text: string): string[] {
+  const found: string[] = [];
+  // deno-lint-ignore no-control-regex
+  const pattern = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+  for (const match of text.matchAll(pattern)) {
+    const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    found.push(`U+${code} at ${match.index}`);
+  }
+  return found;
+}

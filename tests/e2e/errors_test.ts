@@ -1,6 +1,7 @@
 /** Every error a user can cause: one line starting with "tcpkit: ", the contract's exit code. */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { type Output, run, Running, Server, tcpkit, waitForListener } from "./_cli.ts";
+import { type Output, run, Running, Server, TCPKIT, tcpkit, waitForListener } from "./_cli.ts";
+import { Netns, whyNetnsUnavailable } from "./_netns.ts";
 
 /** One error line (plus an optional usage hint), never a stack trace. */
 function assertOneLineError(out: Output, code: number, pattern: RegExp): void {
@@ -15,11 +16,6 @@ function assertOneLineError(out: Output, code: number, pattern: RegExp): void {
 Deno.test("connect to a closed port exits 1: connection refused", async () => {
   const out = await tcpkit(["connect", "127.0.0.1:1"]);
   assertOneLineError(out, 1, /^tcpkit: cannot connect to 127\.0\.0\.1:1: connection refused$/);
-});
-
-Deno.test("connect to a name that does not resolve exits 3", async () => {
-  const out = await tcpkit(["connect", "no-such-host.invalid", "80"]);
-  assertOneLineError(out, 3, /^tcpkit: cannot resolve host "no-such-host\.invalid"/);
 });
 
 Deno.test("serve on a port in use exits 1: address already in use", async () => {
@@ -196,10 +192,107 @@ Deno.test("serve --json reports the error that ends it once", async () => {
   assertEquals(errors.length, 1);
 });
 
-Deno.test("greet and serve with a name that does not resolve exit 3", async () => {
-  for (const args of [["greet", "no-such-host.invalid:80"], ["serve", "no-such-host.invalid:0"]]) {
-    const out = await tcpkit(args);
-    assertEquals(out.code, 3, args.join(" "));
-    assertMatch(out.stderr, /^tcpkit: .*no-such-host\.invalid.*not (resolved|found)/);
-  }
+// Name resolution, in network namespaces whose resolv.conf names a DNS stub of the test's own
+// (tests/e2e/_netns.ts): no query ever reaches this machine's resolver or leaves the machine.
+// Each way a lookup fails has its own words, and exit 3.
+
+const netnsSkip = await whyNetnsUnavailable();
+if (netnsSkip !== null) {
+  console.log(`errors_test.ts: skipping the network-namespace tests: ${netnsSkip}`);
+}
+const netnsIgnore = netnsSkip !== null;
+const netnsSuffix = netnsIgnore ? ` [skipped: ${netnsSkip}]` : "";
+
+/** The names the namespace's DNS stub was asked for, as `NAME TYPE`. */
+async function asked(net: Netns): Promise<string[]> {
+  return (await net.queries()).map(({ name, type }) => `${name} ${type}`);
+}
+
+Deno.test({
+  name: `connect to a name that does not resolve exits 3: name not found (netns)${netnsSuffix}`,
+  ignore: netnsIgnore,
+  async fn() {
+    await using net = await Netns.create(); // the stub answers NXDOMAIN to everything
+    const out = await net.exec([...TCPKIT, "connect", "no-such-host.invalid", "80"], {
+      timeoutMs: 20_000,
+    });
+    assertOneLineError(
+      out,
+      3,
+      /^tcpkit: cannot resolve host "no-such-host\.invalid": name not found$/,
+    );
+    assert((await asked(net)).includes("no-such-host.invalid A"), (await asked(net)).join());
+  },
+});
+
+Deno.test({
+  name: `greet and serve with a name that does not resolve exit 3 (netns)${netnsSuffix}`,
+  ignore: netnsIgnore,
+  async fn() {
+    await using net = await Netns.create();
+    for (
+      const args of [["greet", "no-such-host.invalid:80"], ["serve", "no-such-host.invalid:0"]]
+    ) {
+      const out = await net.exec([...TCPKIT, ...args], { timeoutMs: 20_000 });
+      assertEquals(out.code, 3, `${args.join(" ")}: ${out.stderr}`);
+      assertMatch(
+        out.stderr,
+        /^tcpkit: cannot resolve host "no-such-host\.invalid": .*not (resolved|found)/,
+      );
+      assert(!/Uncaught|^\s+at /m.test(out.stderr), out.stderr);
+    }
+    assert((await asked(net)).some((q) => q.startsWith("no-such-host.invalid ")));
+  },
+});
+
+Deno.test({
+  name: `connect says when the DNS server cannot be reached, exit 3 (netns)${netnsSuffix}`,
+  ignore: netnsIgnore,
+  async fn() {
+    // resolv.conf names a loopback address where nothing listens on port 53.
+    await using net = await Netns.create({ dns: "unreachable" });
+    const out = await net.exec([...TCPKIT, "connect", "db.tcpkit.test:5432"], {
+      timeoutMs: 20_000,
+    });
+    assertOneLineError(
+      out,
+      3,
+      /^tcpkit: cannot resolve host "db\.tcpkit\.test": the DNS server could not be reached$/,
+    );
+  },
+});
+
+Deno.test({
+  name: `connect says when the DNS server does not answer in time, exit 3 (netns)${netnsSuffix}`,
+  ignore: netnsIgnore,
+  async fn() {
+    // A stub that hears every query and answers none; resolv.conf gives it 1 s, one attempt.
+    await using net = await Netns.create({ dns: "silent" });
+    const out = await net.exec([...TCPKIT, "connect", "db.tcpkit.test:5432"], {
+      timeoutMs: 20_000,
+    });
+    assertOneLineError(
+      out,
+      3,
+      /^tcpkit: cannot resolve host "db\.tcpkit\.test": the DNS server did not answer in time$/,
+    );
+    assert((await asked(net)).includes("db.tcpkit.test A"), (await asked(net)).join());
+    assert(out.ms < 8000, `took ${out.ms.toFixed(0)} ms for a 1 s resolver timeout`);
+  },
+});
+
+Deno.test({
+  name: `connect to a name the DNS server knows connects, exit 0 (netns)${netnsSuffix}`,
+  ignore: netnsIgnore,
+  async fn() {
+    // The same namespace set-up, answering: the failures above are the resolver's, not tcpkit's.
+    await using net = await Netns.create({ dns: { answers: { "echo.tcpkit.test": "127.0.0.1" } } });
+    await using server = net.spawn([...TCPKIT, "serve", "127.0.0.1:0", "--echo"]);
+    const port = (await server.stderr.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
+    const out = await net.exec([...TCPKIT, "connect", `echo.tcpkit.test:${port}`, "--send", "hi"], {
+      timeoutMs: 20_000,
+    });
+    assertEquals([out.code, out.stdout], [0, "hi"], out.stderr);
+    assert((await asked(net)).includes("echo.tcpkit.test A"), (await asked(net)).join());
+  },
 });
