@@ -207,7 +207,7 @@ cleanup unix n - n - 0 cleanup
     );
     await using postfix = new Running(["postfix", "-c", conf, "start-fg"]);
     try {
-      await waitForListener(port).catch(async (e) => {
+      await waitForListener(port).catch((e) => {
         throw new Error(`${e.message}; postfix said: ${postfix.stdout.text}${postfix.stderr.text}`);
       });
       const out = await tcpkit([
