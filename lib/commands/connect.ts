@@ -115,18 +115,23 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
   }
   let result;
   try {
-    result = await duplex({ source: input, sink: guardOutput(io.output) }, { source, sink }, {
-      onBToA: (n) => {
-        traffic.received += n;
-        idle?.touch();
-        moved();
+    const close = () => closeQuietly(conn);
+    result = await duplex(
+      { source: input, sink: guardOutput(io.output) },
+      { source, sink, close },
+      {
+        onBToA: (n) => {
+          traffic.received += n;
+          idle?.touch();
+          moved();
+        },
+        // A person at a terminal has nothing in flight: the server's close ends the session.
+        // From a pipe or a file, the server's FIN ends only its direction (it may have
+        // half-closed and still be reading): the input is sent to its end.
+        stopWhenBEnds: io.inputIsTerminal ?? false,
+        signal: stop.signal,
       },
-      // A person at a terminal has nothing in flight: the server's close ends the session.
-      // From a pipe or a file, the server's FIN ends only its direction (it may have
-      // half-closed and still be reading): the input is sent to its end.
-      stopWhenBEnds: io.inputIsTerminal ?? false,
-      signal: stop.signal,
-    });
+    );
   } finally {
     idle?.stop();
     progress?.finish();

@@ -12,6 +12,12 @@ export interface End {
   source: ChunkSource;
   /** Where the other end's bytes go; `end` half-closes it. */
   sink: ChunkSink;
+  /**
+   * Closes this end at once: its pending read ends, a pending write fails. How a duplex stops a
+   * direction that reads this end; an end that cannot be closed (stdin) is raced instead, which
+   * costs a promise per read.
+   */
+  close?(): void;
 }
 
 /** Options for {@linkcode duplex}. */
@@ -68,51 +74,81 @@ export interface DuplexResult {
  * ```
  */
 export async function duplex(a: End, b: End, options: DuplexOptions = {}): Promise<DuplexResult> {
-  const stopAToB = new AbortController();
-  const stopBToA = new AbortController();
+  const aToB = new LegRun(a, b, "aToB", options.onAToB);
+  const bToA = new LegRun(b, a, "bToA", options.onBToA);
+  const failure = { first: undefined as DuplexResult["failed"] };
   const stopBoth = () => {
-    stopAToB.abort();
-    stopBToA.abort();
+    aToB.stop();
+    bToA.stop();
   };
   const { signal } = options;
   if (signal?.aborted) stopBoth();
   signal?.addEventListener("abort", stopBoth, { once: true });
-  let failed: DuplexResult["failed"];
-  const leg = async (
-    source: ChunkSource,
-    sink: ChunkSink,
-    stop: AbortController,
-    name: "aToB" | "bToA",
-    onChunk: ((bytes: number) => void) | undefined,
-  ): Promise<Leg> => {
-    let bytes = 0;
-    try {
-      await pump(source, sink, {
-        signal: stop.signal,
-        onChunk: (n) => {
-          bytes += n;
-          onChunk?.(n);
-        },
-      });
-      return { bytes, end: stop.signal.aborted ? "stopped" : "ended" };
-    } catch (e) {
-      if (stop.signal.aborted) return { bytes, end: "stopped" };
-      failed ??= name;
-      stopBoth();
-      return { bytes, end: "failed", error: e as PumpError };
-    }
-  };
   try {
-    const [aToB, bToA] = await Promise.all([
-      leg(a.source, b.sink, stopAToB, "aToB", options.onAToB),
-      leg(b.source, a.sink, stopBToA, "bToA", options.onBToA).then((result) => {
-        if (options.stopWhenBEnds && result.end === "ended") stopAToB.abort();
+    const [ab, ba] = await Promise.all([
+      aToB.run(failure, stopBoth),
+      bToA.run(failure, stopBoth).then((result) => {
+        if (options.stopWhenBEnds && result.end === "ended") aToB.stop();
         return result;
       }),
     ]);
-    return failed ? { aToB, bToA, failed } : { aToB, bToA };
+    return failure.first ? { aToB: ab, bToA: ba, failed: failure.first } : { aToB: ab, bToA: ba };
   } finally {
     signal?.removeEventListener("abort", stopBoth);
+  }
+}
+
+/**
+ * One direction of a duplex, from one end's source to the other's sink. Stopping it closes the
+ * source's end when that end can be closed (its pending read then ends), and otherwise races its
+ * reads against the stop: a server holding thousands of idle connections pays for no race.
+ */
+class LegRun {
+  #from: End;
+  #to: End;
+  #name: "aToB" | "bToA";
+  #onChunk: ((bytes: number) => void) | undefined;
+  #race: AbortController | undefined;
+  #stopped = false;
+  bytes = 0;
+
+  constructor(
+    from: End,
+    to: End,
+    name: "aToB" | "bToA",
+    onChunk: ((bytes: number) => void) | undefined,
+  ) {
+    this.#from = from;
+    this.#to = to;
+    this.#name = name;
+    this.#onChunk = onChunk;
+    if (!from.close) this.#race = new AbortController();
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#race) this.#race.abort();
+    else this.#from.close!();
+  }
+
+  async run(failure: { first: DuplexResult["failed"] }, stopBoth: () => void): Promise<Leg> {
+    const onChunk = this.#onChunk;
+    try {
+      await pump(this.#from.source, this.#to.sink, {
+        signal: this.#race?.signal,
+        onChunk: (n) => {
+          this.bytes += n;
+          onChunk?.(n);
+        },
+      });
+      return { bytes: this.bytes, end: this.#stopped ? "stopped" : "ended" };
+    } catch (e) {
+      if (this.#stopped) return { bytes: this.bytes, end: "stopped" };
+      failure.first ??= this.#name;
+      stopBoth();
+      return { bytes: this.bytes, end: "failed", error: e as PumpError };
+    }
   }
 }
 

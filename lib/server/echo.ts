@@ -38,7 +38,14 @@ export function echoEnd(): End {
       return Promise.resolve();
     },
   };
-  return { source, sink };
+  // Closed: nothing more comes out, and a write held until its chunk is taken is let go.
+  const close = () => {
+    ended = true;
+    chunk = undefined;
+    give?.();
+    taken?.();
+  };
+  return { source, sink, close };
 }
 
 /** The echo mode's handler. */

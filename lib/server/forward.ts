@@ -43,11 +43,8 @@ export function forwardHandler(options: ForwardOptions): Handler {
 async function forwardOne(session: Session, options: ForwardOptions): Promise<SessionSummary> {
   const dialed = await dialTargets(session, options);
   const backend = dialed.conn;
-  const stop = new AbortController();
-  void session.closed.then(() => {
-    closeQuietly(backend);
-    stop.abort();
-  });
+  // Closing the session (idle timeout, shutdown) closes the target's connection too.
+  session.onClose = () => closeQuietly(backend);
   try {
     if (options.proxyProtocol) {
       await writeAll(
@@ -63,10 +60,8 @@ async function forwardOne(session: Session, options: ForwardOptions): Promise<Se
     const result = await duplex(sessionEnd(session), {
       source: connSource(backend),
       sink: connSink(backend),
-    }, {
-      onAToB: (n) => session.countReceived(n),
-      signal: stop.signal,
-    });
+      close: () => closeQuietly(backend),
+    }, { onAToB: (n) => session.countReceived(n) });
     const failure = failureOf(result);
     const end: ForwardEnd = session.closedByUs
       ? "shutdown"

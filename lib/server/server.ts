@@ -4,7 +4,7 @@
  */
 import { describeError, InputError, OutputError } from "../errors.ts";
 import { formatBytes } from "../format.ts";
-import { idleTimer } from "../io/idle.ts";
+import { IdleTimer } from "../io/idle.ts";
 import { delay, within } from "../io/timers.ts";
 import { formatNetAddr } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
@@ -224,9 +224,11 @@ export async function runServer(options: ServerOptions): Promise<number> {
         `connection from ${session.peer}`,
       );
     }
-    session.idle = idleTimer(options.idleTimeoutMs, () => session.close(), {
-      busy: () => session.busy?.() ?? false,
-    });
+    if (options.idleTimeoutMs !== undefined) {
+      session.idle = new IdleTimer(options.idleTimeoutMs, () => session.close(), {
+        busy: () => session.busy?.() ?? false,
+      });
+    }
     let over = false;
     handler.start(session, (outcome) => {
       if (over) return;

@@ -22,8 +22,8 @@ export class Session extends Traffic {
   busy: (() => boolean) | undefined;
   /** With `-x`: told of the bytes each way, for the hex dump. */
   tap: SessionTap | undefined;
-  #closed: Promise<void> | undefined;
-  #markClosed: (() => void) | undefined;
+  /** Told when we close the session (idle timeout, shutdown): a mode's own resources go too. */
+  onClose: (() => void) | undefined;
   #closedByUs = false;
 
   /** A session over `conn`, named by its remote address. */
@@ -37,8 +37,7 @@ export class Session extends Traffic {
   close(): void {
     this.#closedByUs = true;
     closeQuietly(this.conn);
-    if (this.#markClosed) this.#markClosed();
-    else this.#closed ??= Promise.resolve();
+    this.onClose?.();
   }
 
   /** True once {@linkcode close} was called: the failures that follow are ours, not the peer's. */
@@ -54,11 +53,6 @@ export class Session extends Traffic {
     this.idle?.stop();
     closeQuietly(this.conn);
     return this.idle?.fired ? new TimeoutError("idle", this.idle.timeoutMs, this.peer) : undefined;
-  }
-
-  /** Resolves once we have closed the connection (made only for the modes that wait on it). */
-  get closed(): Promise<void> {
-    return this.#closed ??= new Promise((resolve) => this.#markClosed = resolve);
   }
 
   /** Counts bytes received from the client, and takes them as activity. */
@@ -81,9 +75,10 @@ export class Session extends Traffic {
 export function sessionEnd(session: Session): End {
   const source = connSource(session.conn);
   const sink = connSink(session.conn, { onWritten: (n) => session.countSent(n) });
+  const close = () => closeQuietly(session.conn);
   const { tap } = session;
-  if (!tap) return { source, sink };
-  return { source: tapSource(source, tap.received), sink: tapSink(sink, tap.sent) };
+  if (!tap) return { source, sink, close };
+  return { source: tapSource(source, tap.received), sink: tapSink(sink, tap.sent), close };
 }
 
 /** What a session's bytes are shown to (`-x`): those sent to the client, and those received. */

@@ -21,6 +21,7 @@ export function discardEnd(): End {
         return Promise.resolve();
       },
     },
+    close: () => ended!(),
   };
 }
 

@@ -30,17 +30,20 @@ export function stdioHandler(options: StdioOptions): Handler {
     const subscription = options.broadcast.subscribe();
     // A session waiting for stdin's next chunk while a slower client holds it up is not idle.
     session.busy = () => subscription.waitingOnOthers;
-    const stop = new AbortController();
-    void session.closed.then(() => stop.abort());
+    // Closing the session (idle timeout, shutdown) leaves the broadcast: the stdin direction ends.
+    session.onClose = () => subscription.cancel();
     const labelled = options.label ? labelLines(options.output, session.peer) : undefined;
     try {
       const result = await duplex(
-        { source: subscription, sink: labelled ?? options.output },
+        {
+          source: subscription,
+          sink: labelled ?? options.output,
+          close: () => subscription.cancel(),
+        },
         sessionEnd(session),
         {
           onBToA: (n) => session.countReceived(n),
           stopWhenBEnds: options.inputIsTerminal,
-          signal: stop.signal,
         },
       );
       const failure = failureOf(result);
