@@ -2,8 +2,10 @@
  * What idle connections cost a `tcpkit serve -k` process in memory.
  *
  *   deno run --allow-run --allow-net --allow-read bench/idle_memory.ts [--count 1000] [--batch 100]
+ *     [--modes default,echo,greet,reply,sink]
  *
- * For the default mode (stdin to every client, clients to stdout), `--echo` and `--greet`, this starts
+ * For the default mode (stdin to every client, clients to stdout), `--echo`, `--greet`,
+ * `--reply TEXT` and `--sink` (or those named by `--modes`), this starts
  * `tcpkit serve 127.0.0.1:0 -k -v` as a subprocess, opens COUNT TCP connections to it that send
  * nothing (the first one alone, then the rest in batches), waits each time until the server has
  * reported accepting them (its `-v` "connection from" lines), and reads the server's VmRSS and
@@ -23,6 +25,8 @@ const SETTLE_MS = 1000;
 interface Options {
   count: number;
   batch: number;
+  /** The modes to measure, in MODES' order. */
+  modes: Mode[];
 }
 
 interface Mode {
@@ -34,6 +38,8 @@ const MODES: Mode[] = [
   { name: "default", flags: [] },
   { name: "echo", flags: ["--echo"] },
   { name: "greet", flags: ["--greet"] },
+  { name: "reply", flags: ["--reply", "the server has received data"] },
+  { name: "sink", flags: ["--sink"] },
 ];
 
 /** The flags tcpkit runs with (permissions, V8 settings): those of the `tcpkit` task. */
@@ -59,11 +65,22 @@ interface Result {
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { count: 1000, batch: 100 };
+  const options: Options = { count: 1000, batch: 100, modes: MODES };
   for (let i = 0; i < args.length; i++) {
     const [name, inline] = args[i].split("=", 2);
-    if (name !== "--count" && name !== "--batch") usage(`unknown argument "${args[i]}"`);
+    if (name !== "--count" && name !== "--batch" && name !== "--modes") {
+      usage(`unknown argument "${args[i]}"`);
+    }
     const value = inline ?? args[++i];
+    if (name === "--modes") {
+      const names = (value ?? "").split(",").filter(Boolean);
+      const unknown = names.find((n) => !MODES.some((mode) => mode.name === n));
+      if (names.length === 0 || unknown !== undefined) {
+        usage(`--modes takes names from ${MODES.map((m) => m.name).join(", ")}`);
+      }
+      options.modes = MODES.filter((mode) => names.includes(mode.name));
+      continue;
+    }
     const n = Number(value);
     if (!Number.isInteger(n) || n <= 0) usage(`${name} needs a positive whole number`);
     if (name === "--count") options.count = n;
@@ -76,7 +93,7 @@ function usage(message: string): never {
   console.error(`idle_memory.ts: ${message}`);
   console.error(
     "Usage: deno run --allow-run --allow-net --allow-read bench/idle_memory.ts " +
-      "[--count N] [--batch N]",
+      "[--count N] [--batch N] [--modes NAME,...]",
   );
   Deno.exit(2);
 }
@@ -249,7 +266,7 @@ async function main(): Promise<number> {
   );
   let failed = false;
   const results: Result[] = [];
-  for (const mode of MODES) {
+  for (const mode of options.modes) {
     try {
       results.push(await measure(mode, options));
     } catch (e) {
