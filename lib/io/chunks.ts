@@ -56,7 +56,16 @@ export function readerSource(reader: Reader, options: ReaderSourceOptions = {}):
   return {
     async next() {
       for (;;) {
-        const n = await readOrEnd(reader, buffer);
+        // Inline, not a helper: a suspended read is one async frame (thousands wait at once).
+        let n: number | null;
+        try {
+          n = await reader.read(buffer);
+        } catch (e) {
+          // A TLS peer that closed without close_notify has ended (Deno's TLS says
+          // UnexpectedEof), as node:tls and most tools take it: servers commonly do so.
+          if (e instanceof Deno.errors.UnexpectedEof) return null;
+          throw e;
+        }
         if (n === null) return null;
         if (n === 0) continue;
         const chunk = buffer.subarray(0, n);
@@ -68,19 +77,6 @@ export function readerSource(reader: Reader, options: ReaderSourceOptions = {}):
       }
     },
   };
-}
-
-/**
- * A read, where a TLS peer that closed without close_notify has ended (Deno's TLS says
- * UnexpectedEof): as node:tls and most tools take it, since servers commonly do so.
- */
-async function readOrEnd(reader: Reader, buffer: Uint8Array): Promise<number | null> {
-  try {
-    return await reader.read(buffer);
-  } catch (e) {
-    if (e instanceof Deno.errors.UnexpectedEof) return null;
-    throw e;
-  }
 }
 
 /** Writes every byte: `write` may take only part of them. */

@@ -28,6 +28,7 @@ export interface PumpOptions {
   signal?: AbortSignal;
 }
 
+/** The reason a signal-stopped step fails with, told apart from a real failure. */
 const STOPPED = Symbol("stopped");
 const ignore = () => {};
 
@@ -45,37 +46,62 @@ const ignore = () => {};
  * @returns the number of bytes moved
  * @throws {PumpError} naming the side (read or write) that failed
  */
-export async function pump(
+export function pump(
   source: ChunkSource,
   sink: ChunkSink,
   options: PumpOptions = {},
 ): Promise<number> {
   const { signal } = options;
-  let stopped: Promise<typeof STOPPED> | undefined;
-  if (signal) {
-    if (signal.aborted) return 0;
-    stopped = new Promise((resolve) =>
-      signal.addEventListener("abort", () => resolve(STOPPED), { once: true })
-    );
-  }
-  /** The step's result, or STOPPED once the signal aborts (the step then settles on its own). */
-  const step = <T>(operation: Promise<T>): Promise<T | typeof STOPPED> => {
-    if (!stopped) return operation;
+  if (!signal) return pumpAll(source, sink, options);
+  if (signal.aborted) return Promise.resolve(0);
+  // Each step raced against the signal: once it aborts, the step in flight is left to settle
+  // on its own, and the pump returns what it moved.
+  const stopped = new Promise<never>((_, reject) =>
+    signal.addEventListener("abort", () => reject(STOPPED), { once: true })
+  );
+  stopped.catch(ignore);
+  const step = <T>(operation: Promise<T>): Promise<T> => {
     operation.catch(ignore);
     return Promise.race([operation, stopped]);
   };
+  const { end } = sink;
+  let moved = 0;
+  return pumpAll(
+    { next: () => step(source.next()) },
+    { write: (chunk) => step(sink.write(chunk)), end: end && (() => step(end.call(sink))) },
+    {
+      end: options.end,
+      onChunk: (bytes) => {
+        moved += bytes;
+        options.onChunk?.(bytes);
+      },
+    },
+  ).catch((e) => {
+    if (e instanceof PumpError && e.cause === STOPPED) return moved;
+    throw e;
+  });
+}
+
+/**
+ * The pump's loop, with nothing else: a pump waiting on an idle connection holds one small
+ * suspended frame (a forwarder holds two per connection, thousands at once).
+ */
+async function pumpAll(
+  source: ChunkSource,
+  sink: ChunkSink,
+  options: PumpOptions,
+): Promise<number> {
   let total = 0;
   for (;;) {
-    let chunk: Uint8Array | null | typeof STOPPED;
+    let chunk: Uint8Array | null;
     try {
-      chunk = await step(source.next());
+      chunk = await source.next();
     } catch (e) {
       throw new PumpError("read", e);
     }
-    if (chunk === STOPPED) return total;
     if (chunk === null) break;
     try {
-      if (await step(sink.write(chunk)) === STOPPED) return total;
+      await sink.write(chunk);
     } catch (e) {
       throw new PumpError("write", e);
     }
@@ -84,7 +110,7 @@ export async function pump(
   }
   if (options.end !== false && sink.end) {
     try {
-      await step(sink.end());
+      await sink.end();
     } catch (e) {
       throw new PumpError("write", e);
     }
