@@ -5,12 +5,9 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { type Command, parseCommandLine } from "./lib/cli/args.ts";
 import { COMMAND_HELP, MAIN_HELP } from "./lib/cli/help.ts";
-import { connect } from "./lib/commands/connect.ts";
-import { serve } from "./lib/commands/serve.ts";
 import { describeError, ExitCode, UsageError } from "./lib/errors.ts";
 import { writerSink } from "./lib/io/chunks.ts";
 import { jsonLine } from "./lib/io/json.ts";
-import { stdinSource } from "./lib/io/stdin.ts";
 import { createReporter, StderrLines } from "./lib/report.ts";
 
 /** Runs tcpkit with `args`, reporting on `stderr`, and resolves to its exit code; never throws. */
@@ -39,6 +36,11 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
       );
       return ExitCode.ok;
     case "serve": {
+      // Each command's code is loaded when it runs: --version and --help start at once.
+      const [{ serve }, { stdinSource }] = await Promise.all([
+        import("./lib/commands/serve.ts"),
+        import("./lib/io/stdin.ts"),
+      ]);
       const shutdown = new AbortController();
       const signals = listenForSignals(["SIGINT", "SIGTERM"], () => shutdown.abort());
       try {
@@ -77,21 +79,48 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
       );
     }
     case "check": {
-      const { check } = await import("./lib/commands/check.ts");
-      return await interruptible(check(command, { output: writerSink(Deno.stdout) }));
+      const [{ check }, { stdinSource }] = await Promise.all([
+        import("./lib/commands/check.ts"),
+        import("./lib/io/stdin.ts"),
+      ]);
+      // The first Ctrl-C stops the probes, and check prints what it found so far (as ping
+      // does) and returns 130; a second one exits at once.
+      const interrupt = new AbortController();
+      let again = () => {};
+      const forced = new Promise<number>((resolve) => again = () => resolve(ExitCode.interrupted));
+      const signals = listenForSignals(
+        ["SIGINT"],
+        () => interrupt.signal.aborted ? again() : interrupt.abort(),
+      );
+      try {
+        return await Promise.race([
+          check(command, {
+            output: writerSink(Deno.stdout),
+            input: stdinSource(),
+            signal: interrupt.signal,
+          }),
+          forced,
+        ]);
+      } finally {
+        signals.remove();
+      }
     }
-    case "connect":
+    case "connect": {
+      const [{ connect }, { stdinSource }] = await Promise.all([
+        import("./lib/commands/connect.ts"),
+        import("./lib/io/stdin.ts"),
+      ]);
       return await interruptible(connect(command, {
         input: stdinSource(),
         output: writerSink(Deno.stdout),
         reporter: createReporter(command, stderr.line),
         inputIsTerminal: Deno.stdin.isTerminal(),
-        inputSize: await stdinFileSize(),
         terminal: {
           write: (text) => stderr.raw(text),
           progress: !command.json && Deno.stderr.isTerminal(),
         },
       }));
+    }
   }
 }
 
@@ -126,17 +155,6 @@ function listenForSignals(names: Deno.Signal[], handler: () => void): { remove()
     }
   }
   return { remove: () => installed.forEach((name) => Deno.removeSignalListener(name, handler)) };
-}
-
-/** Stdin's size when it is a regular file (`< file`), for the progress line's percent. */
-async function stdinFileSize(): Promise<number | undefined> {
-  try {
-    // Deno.stdin has no stat(): /dev/stdin is the file it was opened from (Linux, macOS).
-    const info = await Deno.stat("/dev/stdin");
-    return info.isFile && info.size > 0 ? info.size : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function writeStdout(text: string): Promise<void> {

@@ -2,7 +2,7 @@
 import { UsageError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
 import { parseHostAndPort } from "../net/address.ts";
-import { normalizeFingerprint } from "../net/certs.ts";
+import { normalizeFingerprint } from "../net/fingerprint.ts";
 import {
   type Endpoint,
   type ListenEndpoint,
@@ -461,8 +461,18 @@ function toGreet(flags: ParsedFlags, report: ReportOptions): GreetCommand {
 }
 
 function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
-  const targetsFile = flags.strings.get("targets");
-  if (flags.positionals.length === 0 && targetsFile === undefined) {
+  let targetsFile = flags.strings.get("targets");
+  let words = flags.positionals;
+  if (targetsFile === "") {
+    // `--targets -`: the parser leaves "-" (stdin) among the positionals, the option empty.
+    const dash = words.indexOf("-");
+    if (dash < 0) {
+      throw new UsageError('Option "--targets" needs a value: a file, or - for stdin');
+    }
+    targetsFile = "-";
+    words = words.toSpliced(dash, 1);
+  }
+  if (words.length === 0 && targetsFile === undefined) {
     throw new UsageError(
       "Missing target: expected check HOST:PORT, HOST:FIRST-LAST, HOST:P1,P2,..., a subnet " +
         "such as 10.0.0.0/24:22, or --targets FILE",
@@ -487,7 +497,7 @@ function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
   const format = checkFormat(flags.strings.get("format"), report.json);
   return {
     command: "check",
-    targets: parseTargets(flags.positionals),
+    targets: parseTargets(words),
     targetsFile,
     timeoutMs: optionalDuration(flags, "timeout") ?? CHECK_DEFAULTS.timeoutMs,
     count: optionalCount(flags, "count", 1_000_000) ?? 1,

@@ -35,7 +35,7 @@ Commands:
 Addresses: HOST:PORT, [IPV6]:PORT, tls://HOST:PORT (TLS), unix:/path (a Unix
 socket). A service name may stand for a port: localhost:ssh.
 
-TLS: --tls, verified against the system's roots (--ca FILE instead, --sni NAME,
+TLS: --tls, verified against the system's roots (--ca FILE for more, --sni NAME,
 --pin SHA256 for exactly one certificate, -k/--insecure for none); serve --tls
 without --cert makes a certificate and prints the command that pins it.
 
@@ -159,37 +159,73 @@ Examples:
   tcpkit greet mail.lan:993 --tls --json
 `,
   check: `Usage: tcpkit check TARGET... [--timeout DURATION] [--count N] [options]
+       tcpkit check --targets FILE [options]
 
-Connect to each target's ports, concurrently, and report each as open (with the
-connect latency), closed (refused), timeout (no answer: filtered), unreachable,
-unresolved (the host name did not resolve), or error (any other failure to
-connect). Results go to stdout.
+Connect to every port of every target, concurrently, and report each as open
+(with the connect latency), closed (refused), timeout (no answer: filtered),
+unreachable (no route, host or network unreachable), unresolved (the host name
+did not resolve), or error (any other failure, with its reason). With --tls:
+expiring (the certificate expires within --warn-days), unverified (it did not
+verify, with why) or tls-error (the handshake failed). Results go to stdout,
+in the order the targets were given; a repeated address and port is probed once.
 
-TARGET is HOST:PORT, HOST:FIRST-LAST (a range) or HOST:P1,P2,... (a list, whose
-items may be ranges). HOST is a name, IPv4, or IPv6 in brackets.
+TARGET is HOST:PORT, HOST PORT, HOST:FIRST-LAST (a range) or HOST:P1,P2,... (a
+list, whose items may be ranges or service names: web:http,https,8000-8010).
+HOST is a name, IPv4, IPv6 in brackets, a subnet (10.0.0.0/24, [fd00::]/120) or
+an address range (192.168.1.10-20): at most a /16 (IPv6: a /112) a target.
 
 Options:
-      --timeout DURATION  give up on a port after DURATION (default ${
+      --targets FILE      more targets from FILE (- for stdin), one a line;
+                          # comments and blank lines are skipped
+      --timeout DURATION  give up on each step after DURATION: the connect, the
+                          TLS handshake, the first byte (default ${
     CHECK_DEFAULTS.timeoutMs / 1000
   }s)
-  -c, --count N           probe each port N times, as tcping does, and report
-                          min/avg/max latency and loss (default 1)
+  -c, --count N           probe each port N times, as tcping does: each probe,
+                          then min/avg/max, stddev (jitter), p95 and loss;
+                          Ctrl-C stops and prints the summary so far (exit 130)
       --interval DURATION the pause between rounds of probes (default ${
     CHECK_DEFAULTS.intervalMs / 1000
   }s)
       --concurrency N     connects in flight at once (default ${CHECK_DEFAULTS.concurrency}, at most ${MAX_CONCURRENCY}:
                           100 per thread, as more stall in one)
-  -v, --verbose           list every port of a range, not only the open ones
-      --json              one JSON object per result on stdout (JSON Lines)
+      --send TEXT         send TEXT after connecting and time the answer's
+                          first byte (no answer in time: timeout)
+      --banner            time the server's first bytes, sending nothing
+  -v, --verbose           list every port of a range, not only the open ones;
+                          show name lookup times
+      --json              JSON Lines on stdout: a "result" object per port,
+                          then a "summary" (same as --format json)
+      --format FORMAT     text (default), json, or prometheus (the text
+                          exposition format, for node_exporter's textfile
+                          collector)
+  -4, -6, -n              only IPv4 or IPv6 addresses; no name lookups
 
-Exit 0 when every HOST:PORT target is open and every range or list has an open
-port; 1 otherwise (an unresolvable host counts as not open); 2 for usage errors.
+TLS:
+      --tls               do a TLS handshake after the connect and report the
+                          version, ALPN, certificate (subject, names, issuer,
+                          expiry, days left) and whether it verifies
+      --starttls PROTO    smtp, imap, pop3 or ftp: upgrade to TLS first
+      --warn-days N       a certificate expiring within N days: state expiring
+      --ca FILE           trust this CA (repeatable); --sni NAME: verify NAME;
+                          --alpn PROTO: offer PROTO; --pin SHA256: trust only
+                          this certificate; -k/--insecure: any certificate
+
+Exit 0 when every target is up: each HOST:PORT open (with --tls, verified and
+not expiring), each range, list or subnet with an open port. 1 when a target
+is not up (an unresolvable host counts as not up). 5 when every target
+answered but a certificate failed (unverified, expiring) or the TLS handshake
+did (1 outweighs 5). 2 for usage errors, 130 on Ctrl-C.
 
 Examples:
   tcpkit check localhost:22 db.lan:5432         is it up?
   tcpkit check 127.0.0.1:1-65535                which ports are open?
+  tcpkit check 10.0.0.0/24:22,80 --timeout 1s   a subnet
   tcpkit check web.lan:80,443,8000-8010 --timeout 500ms
-  tcpkit check 10.0.0.5:443 --count 10          latency and loss, as tcping
+  tcpkit check 10.0.0.5:443 --count 10          latency, jitter and loss
+  tcpkit check --tls example.org:443 --warn-days 21
+  tcpkit check --starttls smtp mail.lan:25
+  tcpkit check --targets hosts.txt --format prometheus > tcpkit.prom
   tcpkit check localhost:1-1024 --json | jq 'select(.state == "open")'
 `,
   connect: `Usage: tcpkit connect HOST:PORT [--send TEXT] [options]
@@ -212,7 +248,8 @@ Options:
       --idle-timeout DURATION
                       give up after DURATION with no byte either way (exit 4)
       --tls           TLS (as tls://HOST:PORT), verified against the system's roots
-      --ca FILE       trust the CA certificates in FILE instead of the system's
+      --ca FILE       trust the CA certificates in FILE too (with -v, --json or
+                      --cert: instead of the system's roots)
       --sni NAME      the name to send and verify, when it is not the host dialled
       --pin SHA256    accept exactly the certificate with this fingerprint
   -k, --insecure      accept any certificate (said once on stderr)

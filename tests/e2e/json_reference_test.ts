@@ -54,7 +54,7 @@ function record(command: string, ...texts: string[]): void {
   }
 }
 
-Deno.test("docs/json.md lists every event and field that serve, connect, greet and forward write", async () => {
+Deno.test("docs/json.md lists every event and field that serve, connect, greet, forward and check write", async () => {
   await using dir = await tempDir();
   await Deno.mkdir(`${dir.path}/certs`);
   const certs = await makeTestCertificates(`${dir.path}/certs`);
@@ -211,6 +211,33 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.cl
     dead.kill("SIGTERM");
     record("forward", (await dead.result()).stderr);
   }
+  // check: a probe per --count round, a result per port, the summary; --tls gives "tls".
+  {
+    await using echo = await Server.start(["127.0.0.1:0", "--echo", "-k"]);
+    const counted = await tcpkit([
+      "check",
+      `127.0.0.1:${echo.port}`,
+      `127.0.0.1:${freePort()}`,
+      "--count",
+      "2",
+      "--interval",
+      "10ms",
+      "--send",
+      "x",
+      "--json",
+    ]);
+    assertEquals(counted.code, 1, counted.stderr);
+    record("check", counted.stdout, counted.stderr);
+    await using tls = await Server.start(["127.0.0.1:0", "--tls", "--echo", "-k"]);
+    const certificate = await tcpkit([
+      "check",
+      "--tls",
+      "-k",
+      `127.0.0.1:${tls.port}`,
+      "--json",
+    ]);
+    record("check", certificate.stdout, certificate.stderr);
+  }
   // A usage error, as JSON.
   record("any", (await tcpkit(["connect", "--json", "nowhere"])).stderr);
 
@@ -255,4 +282,9 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.cl
   for (const event of ["listening", "closed", "failover", "denied", "error", "stopped"]) {
     assert(seen.get("forward")?.has(event), `forward did not write "${event}"`);
   }
+  for (const event of ["probe", "result", "summary"]) {
+    assert(seen.get("check")?.has(event), `check did not write "${event}"`);
+  }
+  assert(seen.get("check")?.get("result")?.has("tls"), `check --tls wrote no "tls"`);
+  assert(seen.get("check")?.get("result")?.has("phases"), `check --count wrote no "phases"`);
 });
