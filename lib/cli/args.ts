@@ -461,16 +461,10 @@ function toGreet(flags: ParsedFlags, report: ReportOptions): GreetCommand {
 }
 
 function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
-  let targetsFile = flags.strings.get("targets");
-  let words = flags.positionals;
+  const targetsFile = flags.strings.get("targets");
+  const words = flags.positionals;
   if (targetsFile === "") {
-    // `--targets -`: the parser leaves "-" (stdin) among the positionals, the option empty.
-    const dash = words.indexOf("-");
-    if (dash < 0) {
-      throw new UsageError('Option "--targets" needs a value: a file, or - for stdin');
-    }
-    targetsFile = "-";
-    words = words.toSpliced(dash, 1);
+    throw new UsageError('Option "--targets" needs a value: a file, or - for stdin');
   }
   if (words.length === 0 && targetsFile === undefined) {
     throw new UsageError(

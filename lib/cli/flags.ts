@@ -80,8 +80,8 @@ export function parseFlags(args: string[], spec: FlagSpec, command: string): Par
 
 /**
  * Checks that each option that takes a value has one (parseArgs turns `--reply` with no value
- * into ""; a user meant to give one), and returns the arguments with each empty value joined to
- * its option as `--name=` (parseArgs would leave `--name ""` without its value).
+ * into ""; a user meant to give one), and returns the arguments with each empty value, and each
+ * "-", joined to its option as `--name=` and `--name=-` (parseArgs would leave them apart).
  */
 function checkValues(
   args: string[],
@@ -107,8 +107,10 @@ function checkValues(
           command,
         );
       }
-      if (next === "") checked[checked.length - 1] = `--${alias[name] ?? name}=`;
-      else checked.push(next);
+      // parseArgs would leave an empty value, and "-" (stdin), among the positionals.
+      if (next === "" || next === "-") {
+        checked[checked.length - 1] = `--${alias[name] ?? name}=${next}`;
+      } else checked.push(next);
       i++;
     }
   }

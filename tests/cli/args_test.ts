@@ -585,3 +585,13 @@ Deno.test("parseFlags() does not check option values after --", () => {
   assertEquals(flags.positionals, ["--timeout"]);
   assertEquals(flags.strings.size, 0);
 });
+
+Deno.test('parseCommandLine() takes "-" as an option\'s value: stdin for --targets, the text for --send', () => {
+  const check = parseCommandLine(["check", "--targets", "-", "h:80"]) as CheckCommand;
+  assertEquals([check.targetsFile, check.targets.length], ["-", 1]);
+  const alone = parseCommandLine(["check", "--targets", "-"]) as CheckCommand;
+  assertEquals([alone.targetsFile, alone.targets.length], ["-", 0]);
+  const connect = parseCommandLine(["connect", "h:1", "--send", "-"]);
+  assertEquals((connect as { send?: string }).send, "-");
+  assertUsage(["check", "--targets", ""], 'Option "--targets" needs a value');
+});
