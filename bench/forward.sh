@@ -33,7 +33,7 @@
 #   have reached the backend (counted with ss); then the forwarder's memory from /proc: VmRSS
 #   and VmHWM (peak) of tcpkit's process; for socat the sum over its processes (one per
 #   connection) of RSS, and of PSS (shared pages divided among the processes sharing them).
-#   `ulimit -n` is raised to 4 * IDLE + 1024 (as root).
+#   `ulimit -n` is raised to 2 * IDLE + 256 (the forwarder holds two descriptors a connection).
 #
 # Defaults: --parts a,b,c,d --size 1073741824 --runs 5 --connections 20000 --concurrency 200
 # --rounds 3 --idle 10000; --timeout: per transfer, 60 s plus 1 s per 10 MiB.
@@ -86,10 +86,13 @@ load_py="$lib_dir/forward_load.py"
 failed=0
 
 if has_part c; then
-  want=$((4 * idle + 1024))
+  # The forwarder holds two descriptors per connection (client and target), the holder and the
+  # backend one each; the limit is per process.
+  want=$((2 * idle + 256))
   if (($(ulimit -n) < want)); then
     ulimit -Hn "$want" 2>/dev/null || true
-    ulimit -Sn "$want" 2>/dev/null || die "cannot raise ulimit -n to $want (root needed)"
+    ulimit -Sn "$want" 2>/dev/null ||
+      die "cannot raise ulimit -n to $want (hard limit $(ulimit -Hn)): use --idle $((($(ulimit -Hn) - 256) / 2)) or less"
   fi
 fi
 
