@@ -180,12 +180,7 @@ export function escapeText(text: string, options: EscapeOptions = {}): string {
   const pattern = !keep ? UNSAFE_ALL : options.crlfAsNewline ? UNSAFE_CRLF : UNSAFE_KEEP;
   return text.replace(pattern, (c) => {
     if (c.length === 2) return "\n"; // a CRLF, with crlfAsNewline
-    const code = c.charCodeAt(0);
-    const name = NAMED[code];
-    if (name !== undefined) return `\\${name}`;
-    return code < 0x80
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`;
+    return escapeChar(c);
   });
 }
 
@@ -206,14 +201,17 @@ export function escapeText(text: string, options: EscapeOptions = {}): string {
  */
 export function escapeControls(text: string): string {
   if (!CONTROLS_TEST.test(text)) return text;
-  return text.replace(CONTROLS_ALL, (c) => {
-    const code = c.charCodeAt(0);
-    const name = NAMED[code];
-    if (name !== undefined) return `\\${name}`;
-    return code < 0x80
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`;
-  });
+  return text.replace(CONTROLS_ALL, escapeChar);
+}
+
+/** One character as its escape: `\n` and the like by name, `\xHH` below 0x80, else `\uHHHH`. */
+function escapeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  const name = NAMED[code];
+  if (name !== undefined) return `\\${name}`;
+  return code < 0x80
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
 /**
