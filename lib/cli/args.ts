@@ -1,7 +1,7 @@
 /** From argv to a validated command: every bad flag is rejected before a socket opens. */
 import { UsageError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
-import { parseHostAndPort } from "../net/address.ts";
+import { ipFamily, parseHostAndPort } from "../net/address.ts";
 import { normalizeFingerprint } from "../net/fingerprint.ts";
 import {
   type Endpoint,
@@ -408,10 +408,27 @@ function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {
 
 function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
   const target = oneTarget(flags, "connect");
-  const source = flags.strings.get("source");
   rejectHexdumpWithJson(flags, report);
-  if (source !== undefined && target.kind === "unix") {
+  const raw = flags.strings.get("source");
+  if (raw !== undefined && target.kind === "unix") {
     throw new UsageError(`Option "--source" is for TCP: a Unix socket has no source address`);
+  }
+  const source = raw === undefined ? undefined : sourceAddress(raw);
+  const looked = lookup(flags);
+  if (source && looked.family !== undefined && looked.family !== source.family) {
+    throw new UsageError(
+      `Conflicting options "--source ${source.address}" (IPv${source.family}) and ` +
+        `"-${looked.family}"`,
+    );
+  }
+  if (source && target.kind !== "unix") {
+    const targetFamily = ipFamily(target.hostname);
+    if (targetFamily !== 0 && targetFamily !== source.family) {
+      throw new UsageError(
+        `Invalid --source "${source.address}": an IPv${source.family} address cannot connect ` +
+          `to ${target.hostname}, an IPv${targetFamily} one`,
+      );
+    }
   }
   return {
     command: "connect",
@@ -421,11 +438,26 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
     timeoutMs: optionalDuration(flags, "timeout", { zero: true }),
     idleTimeoutMs: optionalDuration(flags, "idle-timeout"),
     crlf: flags.booleans.has("crlf"),
-    source,
+    source: source?.address,
     hexdump: flags.booleans.has("hexdump"),
-    ...lookup(flags),
+    ...looked,
+    // A source address of one family connects only to the target's addresses of that family.
+    ...(source ? { family: source.family } : {}),
     ...report,
   };
+}
+
+/** `--source`: an IP address (IPv6 with or without brackets), and its family. */
+function sourceAddress(raw: string): { address: string; family: 4 | 6 } {
+  const address = raw.replace(/^\[(.*)\]$/s, "$1");
+  const family = ipFamily(address);
+  if (family === 0) {
+    throw new UsageError(
+      `Invalid --source "${escapeText(raw)}": expected an IP address of this host, such as ` +
+        "127.0.0.2 or ::1",
+    );
+  }
+  return { address, family };
 }
 
 function toGreet(flags: ParsedFlags, report: ReportOptions): GreetCommand {

@@ -258,7 +258,8 @@ Options:
                       a client certificate, for servers that require one
   -C, --crlf          send line feeds as CRLF
   -x, --hexdump       each direction's bytes as a hex dump on stderr
-  -s, --source ADDR   connect from this local address
+  -s, --source ADDR   connect from this local IP address (one of this host's);
+                      only the target's addresses of its family are tried
   -4, -6              IPv4 or IPv6 addresses only
   -n, --numeric       no name lookup: HOST must be an address
   -v, --verbose       report where we connected, how fast, the TLS session, and

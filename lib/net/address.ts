@@ -85,6 +85,21 @@ function isIPv6Literal(text: string): boolean {
 }
 
 /**
+ * 4 or 6 for an IPv4 (dotted quad) or IPv6 address, 0 for anything else, as node:net's isIP.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { ipFamily } from "./address.ts";
+ * assertEquals([ipFamily("10.0.0.1"), ipFamily("::1"), ipFamily("010.0.0.1")], [4, 6, 0]);
+ * ```
+ */
+export function ipFamily(text: string): 0 | 4 | 6 {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return 4;
+  return text.includes(":") && ipaddr.IPv6.isValid(text) ? 6 : 0;
+}
+
+/**
  * Checks a host before any socket sees it, and returns the host to dial: an IPv4 address as it
  * is, an IPv6 address without its brackets (a zone such as `%eth0` kept), a name of letters,
  * digits, hyphens, dots and underscores as it is, and an internationalised name in its ASCII

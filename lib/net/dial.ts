@@ -171,9 +171,17 @@ async function connectFrom(
       reject(signal!.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
-    socket.once("error", (e) => {
+    socket.once("error", (e: Error & { syscall?: string }) => {
       signal?.removeEventListener("abort", onAbort);
-      reject(e);
+      // Binding fails for an address that is not this host's (node says EINVAL or EADDRNOTAVAIL).
+      if (e.syscall === "bind") {
+        reject(
+          new NetError("not-available", `cannot connect from ${source}`, {
+            hint: "--source takes an address of one of this host's interfaces",
+            cause: e,
+          }),
+        );
+      } else reject(e);
     });
     socket.once("connect", () => {
       signal?.removeEventListener("abort", onAbort);

@@ -18,6 +18,7 @@
  */
 import ipaddr from "ipaddr.js";
 import { ResolveError, type ResolveFailure } from "../errors.ts";
+import { ipFamily } from "./address.ts";
 
 /** Options for {@linkcode resolve} and {@linkcode resolveAll}. */
 export interface ResolveOptions {
@@ -124,11 +125,6 @@ export async function resolveHost(hostname: string): Promise<string | null> {
   }
 }
 
-/** 4 or 6 for an IPv4 (dotted quad) or IPv6 address, 0 for anything else, as node:net's isIP. */
-function isIP(text: string): 0 | 4 | 6 {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return 4;
-  return text.includes(":") && ipaddr.IPv6.isValid(text) ? 6 : 0;
-}
 
 /**
  * The address an IP literal stands for, checked against `family`; null for a host name, which
@@ -150,7 +146,7 @@ export function literalAddress(
   family?: 4 | 6,
 ): { address: string; family: 4 | 6 } | null {
   const bare = /^\[(.*)\]$/s.exec(hostname)?.[1] ?? hostname;
-  const kind = isIP(bare);
+  const kind = ipFamily(bare);
   if (kind === 4 && bare === hostname) {
     if (family === 6) throw new ResolveError(hostname, "no-address", { detail: "IPv6" });
     return { address: bare, family: 4 };

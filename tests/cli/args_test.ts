@@ -595,3 +595,31 @@ Deno.test('parseCommandLine() takes "-" as an option\'s value: stdin for --targe
   assertEquals((connect as { send?: string }).send, "-");
   assertUsage(["check", "--targets", ""], 'Option "--targets" needs a value');
 });
+
+Deno.test("parseCommandLine() takes --source as an IP address, whose family picks the target's addresses", () => {
+  const v4 = parseCommandLine(["connect", "h:1", "--source", "127.0.0.2"]) as {
+    source?: string;
+    family?: number;
+  };
+  assertEquals([v4.source, v4.family], ["127.0.0.2", 4]);
+  const v6 = parseCommandLine(["connect", "h:1", "-s", "[::1]"]) as {
+    source?: string;
+    family?: number;
+  };
+  assertEquals([v6.source, v6.family], ["::1", 6]);
+  const expected = "expected an IP address of this host, such as 127.0.0.2 or ::1";
+  for (const raw of ["nonsense", "10.0.0.300", "localhost", "010.0.0.1", ""]) {
+    assertUsage(
+      ["connect", "h:1", `--source=${raw}`],
+      `Invalid --source "${raw}": ${expected}`,
+    );
+  }
+  assertUsage(
+    ["connect", "127.0.0.1:1", "--source", "::1"],
+    'Invalid --source "::1": an IPv6 address cannot connect to 127.0.0.1, an IPv4 one',
+  );
+  assertUsage(
+    ["connect", "h:1", "--source", "127.0.0.2", "-6"],
+    'Conflicting options "--source 127.0.0.2" (IPv4) and "-6"',
+  );
+});
