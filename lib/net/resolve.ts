@@ -125,7 +125,6 @@ export async function resolveHost(hostname: string): Promise<string | null> {
   }
 }
 
-
 /**
  * The address an IP literal stands for, checked against `family`; null for a host name, which
  * needs a lookup. An IPv4-mapped IPv6 address asked for as IPv4 is given as IPv4.
