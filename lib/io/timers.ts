@@ -21,3 +21,34 @@ export async function within<T, U>(promise: Promise<T>, ms: number, timedOut: U)
     clearTimeout(timer);
   }
 }
+
+/** A signal that aborts after a time, and the means to drop its timer. */
+export interface Deadline {
+  /** Aborts with a `TimeoutError` DOMException once the time has passed (as AbortSignal.timeout). */
+  readonly signal: AbortSignal;
+  /** Drops the timer: the operation is over. */
+  clear(): void;
+}
+
+/**
+ * A signal that aborts after `ms` milliseconds unless cleared first. Unlike
+ * `AbortSignal.timeout`, whose timer lives its full time, the timer goes when the operation is
+ * over: a forwarder that dials thousands of targets a second does not hold a timer for each.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { deadline } from "./timers.ts";
+ * const limit = deadline(1000);
+ * limit.clear();
+ * assert(!limit.signal.aborted);
+ * ```
+ */
+export function deadline(ms: number): Deadline {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("Signal timed out.", "TimeoutError")),
+    Math.max(0, ms),
+  );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}

@@ -4,6 +4,7 @@ import { resolveAll } from "./resolve.ts";
 import { formatAddress } from "./address.ts";
 import { type Endpoint, formatEndpoint } from "./endpoint.ts";
 import { escapeText } from "../io/escape.ts";
+import { deadline } from "../io/timers.ts";
 import { isAbortTimeout, toNetError } from "./errors.ts";
 import type { TlsClientOptions, TlsSession } from "./tls.ts";
 
@@ -108,9 +109,8 @@ async function connectTo(endpoint: Endpoint, options: DialOptions): Promise<Dial
   // A Unix socket's path is the user's text, shown in every message about the connection.
   const peer = escapeText(formatEndpoint(endpoint));
   const context = `cannot connect to ${peer}`;
-  const signal = options.timeoutMs === undefined
-    ? undefined
-    : AbortSignal.timeout(options.timeoutMs);
+  const limit = options.timeoutMs === undefined ? undefined : deadline(options.timeoutMs);
+  const signal = limit?.signal;
   const started = performance.now();
   try {
     if (endpoint.kind === "unix") {
@@ -147,6 +147,8 @@ async function connectTo(endpoint: Endpoint, options: DialOptions): Promise<Dial
       throw new TimeoutError("connect", options.timeoutMs!, context, { cause: e });
     }
     throw toNetError(e, context);
+  } finally {
+    limit?.clear();
   }
 }
 

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { delay, within } from "../../lib/io/timers.ts";
+import { deadline, delay, within } from "../../lib/io/timers.ts";
+import { isAbortTimeout } from "../../lib/net/errors.ts";
 
 Deno.test("delay() resolves once its time has passed", async () => {
   const started = performance.now();
@@ -23,4 +24,18 @@ Deno.test("within() passes on the promise's rejection", async () => {
     Error,
     "reset",
   );
+});
+
+Deno.test("deadline() aborts its signal with a TimeoutError once its time has passed", async () => {
+  const limit = deadline(5);
+  await new Promise((resolve) => limit.signal.addEventListener("abort", resolve, { once: true }));
+  assert(isAbortTimeout(limit.signal.reason));
+  limit.clear();
+});
+
+Deno.test("deadline() cleared in time never aborts, and leaves no timer", async () => {
+  const limit = deadline(5);
+  limit.clear();
+  await delay(20);
+  assert(!limit.signal.aborted);
 });
