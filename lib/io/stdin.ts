@@ -1,6 +1,6 @@
 /**
  * Reading stdin fast without blocking the event loop: a Worker loops on `Deno.stdin.readSync`
- * into a ring of shared slots, and the main thread lends the filled slots out as chunks.
+ * into a shared ring of bytes, and the main thread lends out what the ring holds as chunks.
  * An async `Deno.stdin.read` costs a thread-pool hop per call and reached only 0.5-0.85x nc's
  * throughput; this ring reads a pipe as fast as nc does.
  */
@@ -8,50 +8,47 @@ import { fstatSync } from "node:fs";
 import { InputError } from "../errors.ts";
 import type { ChunkSource } from "./chunks.ts";
 
-const SLOTS = 4;
-const SLOT_SIZE = 256 * 1024;
-// Control words: slots filled, slots consumed, the end state, and a counter of the reader's events
-// (a fill or the end), which the main thread waits on so that no wake-up is lost.
-const FILLED = 0;
+/** The ring's size: a power of two, so that its byte counters may wrap around 2^32. */
+const RING_SIZE = 1024 * 1024;
+/** The most a chunk lends at once: as the connection's largest read. */
+const MAX_CHUNK = 256 * 1024;
+// Control words: bytes written (by the reader), bytes consumed (by the main thread), the end
+// state, and a counter of the reader's events (bytes or the end), which the main thread waits on
+// so that no wake-up is lost. The byte counters wrap; their difference is what the ring holds.
+const WRITTEN = 0;
 const CONSUMED = 1;
 const STATE = 2;
 const EVENTS = 3;
-const LENGTHS = 4;
 const STATE_EOF = 1;
 const STATE_ERROR = 2;
 
 /** The Worker's body, shipped as source text so that no extra file or read permission is needed. */
-function readStdinIntoRing(
-  data: SharedArrayBuffer,
-  control: SharedArrayBuffer,
-  slots: number,
-  slotSize: number,
-): void {
+function readStdinIntoRing(data: SharedArrayBuffer, control: SharedArrayBuffer): void {
   const ctrl = new Int32Array(control);
   const bytes = new Uint8Array(data);
-  for (let seq = 0;; seq++) {
-    for (;;) {
-      const consumed = Atomics.load(ctrl, 1);
-      if (seq - consumed < slots) break;
+  const size = bytes.length;
+  for (;;) {
+    const written = Atomics.load(ctrl, 0);
+    let consumed = Atomics.load(ctrl, 1);
+    while (((written - consumed) | 0) === size) {
       Atomics.wait(ctrl, 1, consumed);
+      consumed = Atomics.load(ctrl, 1);
     }
-    const slot = seq % slots;
+    // Read into the free bytes after the last written one, up to the ring's end.
+    const at = (written >>> 0) % size;
+    const free = size - ((written - consumed) | 0);
     let n: number | null;
     let failed = false;
     try {
-      n = Deno.stdin.readSync(bytes.subarray(slot * slotSize, (slot + 1) * slotSize));
+      n = Deno.stdin.readSync(bytes.subarray(at, at + Math.min(free, size - at)));
     } catch (e) {
       // Unreadable (a directory, say): the main thread is told why before it sees the state.
       (self as unknown as Worker).postMessage(e instanceof Error ? e.message : String(e));
       n = null;
       failed = true;
     }
-    if (n === null) {
-      Atomics.store(ctrl, 2, failed ? 2 : 1);
-    } else {
-      ctrl[4 + slot] = n;
-      Atomics.add(ctrl, 0, 1);
-    }
+    if (n === null) Atomics.store(ctrl, 2, failed ? 2 : 1);
+    else Atomics.add(ctrl, 0, n);
     Atomics.add(ctrl, 3, 1);
     Atomics.notify(ctrl, 3);
     if (n === null) return;
@@ -61,18 +58,19 @@ function readStdinIntoRing(
 /**
  * Creates the stdin source; the reading Worker starts on the first call to `next`, and ends with
  * the process (a blocked read cannot be interrupted, and does not keep the process alive). Each
- * chunk is lent until the next call. A stdin that cannot be read fails with an
- * {@linkcode InputError} rather than ending like an empty one. Its `size` is the file's when
- * stdin is a regular file (`< file`).
+ * chunk is lent until the next call, and holds all that the ring has gathered since the last one
+ * (up to its end, and 256 KiB): a pipe written in small pieces still goes out in large writes. A
+ * stdin that cannot be read fails with an {@linkcode InputError} rather than ending like an empty
+ * one. Its `size` is the file's when stdin is a regular file (`< file`).
  */
 export function stdinSource(): ChunkSource {
-  const data = new SharedArrayBuffer(SLOTS * SLOT_SIZE);
-  const control = new SharedArrayBuffer(4 * (LENGTHS + SLOTS));
+  const data = new SharedArrayBuffer(RING_SIZE);
+  const control = new SharedArrayBuffer(4 * 4);
   const ctrl = new Int32Array(control);
   const bytes = new Uint8Array(data);
   let worker: Worker | undefined;
   let consumed = 0;
-  let lent = false;
+  let lent = 0;
   let failure: Promise<string> | undefined;
 
   const start = () => {
@@ -80,7 +78,7 @@ export function stdinSource(): ChunkSource {
     const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
     worker = new Worker(url, { type: "module" });
     failure = new Promise((resolve) => worker!.onmessage = (e) => resolve(String(e.data)));
-    worker.postMessage([data, control, SLOTS, SLOT_SIZE]);
+    worker.postMessage([data, control]);
     URL.revokeObjectURL(url);
   };
 
@@ -88,23 +86,30 @@ export function stdinSource(): ChunkSource {
     size: stdinFileSize(),
     async next() {
       if (!worker) start();
-      if (lent) {
-        lent = false;
-        consumed++;
+      if (lent > 0) {
+        consumed = (consumed + lent) | 0;
+        lent = 0;
         Atomics.store(ctrl, CONSUMED, consumed);
         Atomics.notify(ctrl, CONSUMED);
       }
       for (;;) {
         const events = Atomics.load(ctrl, EVENTS);
-        if (Atomics.load(ctrl, FILLED) > consumed) {
-          const slot = consumed % SLOTS;
-          lent = true;
-          return bytes.subarray(slot * SLOT_SIZE, slot * SLOT_SIZE + ctrl[LENGTHS + slot]);
+        const held = (Atomics.load(ctrl, WRITTEN) - consumed) | 0;
+        if (held > 0) {
+          const at = (consumed >>> 0) % RING_SIZE;
+          lent = Math.min(held, RING_SIZE - at, MAX_CHUNK);
+          return bytes.subarray(at, at + lent);
         }
         const state = Atomics.load(ctrl, STATE);
-        if (state === STATE_EOF) return null;
+        // The end is stored after the last bytes: seen now, those bytes are seen too.
+        if (state !== 0 && ((Atomics.load(ctrl, WRITTEN) - consumed) | 0) > 0) continue;
+        if (state === STATE_EOF) {
+          worker!.terminate();
+          return null;
+        }
         if (state === STATE_ERROR) {
           const text = (await failure!).replace(/\s*\(os error \d+\)$/, "");
+          worker!.terminate();
           throw new InputError(text.charAt(0).toLowerCase() + text.slice(1));
         }
         const wait = Atomics.waitAsync(ctrl, EVENTS, events);
