@@ -237,6 +237,8 @@ print everything the server sends until it closes. When the server closes
 first, stdin from a pipe or a file is still sent to its end (exit 1 if the
 server resets first: the rest was not delivered); stdin at a terminal ends the
 session at once. A reader of stdout that goes away (| head) ends it quietly.
+With stderr on a terminal and stdout not (> file), a transfer longer than a
+second shows a progress line on stderr.
 
 Options:
       --send TEXT     send TEXT instead of stdin
@@ -263,7 +265,7 @@ Options:
   -4, -6              IPv4 or IPv6 addresses only
   -n, --numeric       no name lookup: HOST must be an address
   -v, --verbose       report where we connected, how fast, the TLS session, and
-                      the byte counts; a progress line on a terminal
+                      the byte counts
       --json          report on stderr as JSON Lines
 
 Examples:

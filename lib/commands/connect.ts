@@ -44,6 +44,11 @@ export interface ConnectIO {
    * without it, neither is shown. The progress line is drawn only when `progress` is set.
    */
   terminal?: { write(text: string): void; progress: boolean };
+  /**
+   * Whether the output (stdout) is a terminal: then no progress line is drawn, whatever
+   * `terminal.progress` says, since what the server sends would be glued to it (curl's rule).
+   */
+  outputIsTerminal?: boolean;
 }
 
 /** connect's connect timeout when none is given: a host that drops SYNs is not waited on for minutes. */
@@ -72,6 +77,21 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
       : undefined,
   });
   const { conn, peer, connectMs } = dialed;
+  // With a known size (stdin from a file), the line shows what was sent of it.
+  const total = command.send === undefined ? io.inputSize ?? io.input.size : undefined;
+  const progress = io.terminal?.progress && !io.outputIsTerminal
+    ? new ProgressLine((text) => io.terminal!.write(text), {
+      total,
+      direction: total ? "sent" : undefined,
+    })
+    : undefined;
+  // Whatever else goes to the terminal (a line of diagnostics, the hex dump) clears the line
+  // first, so that nothing is glued to it.
+  const reporter = progress ? clearingFirst(io.reporter, progress) : io.reporter;
+  const toTerminal = (text: string) => {
+    progress?.clear();
+    io.terminal!.write(text);
+  };
   const remote = formatNetAddr(conn.remoteAddr);
   io.reporter.event(
     "connected",
@@ -86,14 +106,6 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     closeQuietly(conn);
     stop.abort();
   });
-  // With a known size (stdin from a file), the line shows what was sent of it.
-  const total = command.send === undefined ? io.inputSize ?? io.input.size : undefined;
-  const progress = io.terminal?.progress
-    ? new ProgressLine((text) => io.terminal!.write(text), {
-      total,
-      direction: total ? "sent" : undefined,
-    })
-    : undefined;
   const moved = () => progress?.update(total ? traffic.sent : traffic.sent + traffic.received);
   let input = command.send === undefined
     ? io.input
@@ -110,8 +122,8 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
   if (command.hexdump && io.terminal) {
     const out = new HexDumper(`> ${peer}`);
     const back = new HexDumper(`< ${peer}`);
-    sink = tapSink(sink, (chunk) => io.terminal!.write(out.dump(chunk)));
-    source = tapSource(source, (chunk) => io.terminal!.write(back.dump(chunk)));
+    sink = tapSink(sink, (chunk) => toTerminal(out.dump(chunk)));
+    source = tapSource(source, (chunk) => toTerminal(back.dump(chunk)));
   }
   let result;
   try {
@@ -144,7 +156,7 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     // stdout that went away (| head) wanted no more: that is no failure, as with nc.
     if ((failure.leg === "aToB") === (failure.side === "read")) {
       if (failure.cause instanceof OutputError && failure.cause.brokenPipe) {
-        io.reporter.event(
+        reporter.event(
           "output_closed",
           { peer, ...traffic.fields() },
           `output closed early (broken pipe) after ${formatBytes(traffic.received)}; stopped`,
@@ -166,10 +178,22 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
       ? new UndeliveredError(error, traffic.sent)
       : error;
   }
-  io.reporter.event(
+  reporter.event(
     "closed",
     { peer, ...traffic.fields() },
     `closed ${peer}: ${traffic.describe()}`,
   );
   return 0;
+}
+
+/** `reporter`, clearing the progress line before each line it writes. */
+function clearingFirst(reporter: Reporter, progress: ProgressLine): Reporter {
+  return {
+    json: reporter.json,
+    shows: (always) => reporter.shows(always),
+    event(name, fields, text, always) {
+      if (reporter.shows(always)) progress.clear();
+      reporter.event(name, fields, text, always);
+    },
+  };
 }
