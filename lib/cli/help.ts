@@ -242,6 +242,8 @@ second shows a progress line on stderr.
 
 Options:
       --send TEXT     send TEXT instead of stdin
+  -d, --recv-only     receive only (a download): never read stdin, never
+                      half-close; read until the server closes
       --timeout DURATION
                       give up connecting (and the TLS handshake) after DURATION
                       (default ${
@@ -270,6 +272,7 @@ Options:
 
 Examples:
   tcpkit connect 127.0.0.1:9000 < file.bin
+  tcpkit connect -d 127.0.0.1:9000 > file.bin
   tcpkit connect localhost 8888 --send Hello
   printf 'GET / HTTP/1.0\\r\\n\\r\\n' | tcpkit connect example.org:80 -v
   tcpkit connect tls://example.org:443 -v < /dev/null

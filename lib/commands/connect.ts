@@ -78,7 +78,9 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
   });
   const { conn, peer, connectMs } = dialed;
   // With a known size (stdin from a file), the line shows what was sent of it.
-  const total = command.send === undefined ? io.inputSize ?? io.input.size : undefined;
+  const total = command.send === undefined && !command.recvOnly
+    ? io.inputSize ?? io.input.size
+    : undefined;
   const progress = io.terminal?.progress && !io.outputIsTerminal
     ? new ProgressLine((text) => io.terminal!.write(text), {
       total,
@@ -107,9 +109,10 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     stop.abort();
   });
   const moved = () => progress?.update(total ? traffic.sent : traffic.sent + traffic.received);
-  let input = command.send === undefined
-    ? io.input
-    : bytesSource(new TextEncoder().encode(command.send));
+  // -d: stdin is never read, and nothing ends: no FIN goes out before the server's close.
+  const silent = command.recvOnly ? silence() : undefined;
+  let input = silent?.source ??
+    (command.send === undefined ? io.input : bytesSource(new TextEncoder().encode(command.send)));
   if (command.crlf) input = crlfSource(input);
   let source = connSource(conn);
   let sink = connSink(conn, {
@@ -129,7 +132,7 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
   try {
     const close = () => closeQuietly(conn);
     result = await duplex(
-      { source: input, sink: guardOutput(io.output) },
+      { source: input, sink: guardOutput(io.output), close: silent?.close },
       { source, sink, close },
       {
         onBToA: (n) => {
@@ -140,7 +143,8 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
         // A person at a terminal has nothing in flight: the server's close ends the session.
         // From a pipe or a file, the server's FIN ends only its direction (it may have
         // half-closed and still be reading): the input is sent to its end.
-        stopWhenBEnds: io.inputIsTerminal ?? false,
+        // With -d, there is nothing in flight either: the server's close is the end.
+        stopWhenBEnds: command.recvOnly || (io.inputIsTerminal ?? false),
         signal: stop.signal,
       },
     );
@@ -173,7 +177,7 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
       })
       : toNetError(failure.cause, `connection to ${peer}`);
     // Never exit 0 with data unsent: a failure while sending says how much was sent.
-    const sending = failure.leg === "aToB" || failure.otherUnfinished;
+    const sending = !command.recvOnly && (failure.leg === "aToB" || failure.otherUnfinished);
     throw sending && !(error instanceof TlsError)
       ? new UndeliveredError(error, traffic.sent)
       : error;
@@ -196,4 +200,16 @@ function clearingFirst(reporter: Reporter, progress: ProgressLine): Reporter {
       reporter.event(name, fields, text, always);
     },
   };
+}
+
+/**
+ * The input of `-d`: a source that gives nothing and never ends on its own, so that the
+ * connection is never half-closed; closing it (the server's close, a failure, the idle timeout)
+ * fails its pending read, which the duplex takes as the direction being stopped.
+ */
+function silence(): { source: ChunkSource; close(): void } {
+  let stop = () => {};
+  const stopped = new Promise<never>((_, reject) => stop = () => reject(new Error("stopped")));
+  stopped.catch(() => {}); // a close with no read pending is no unhandled rejection
+  return { source: { next: () => stopped }, close: () => stop() };
 }

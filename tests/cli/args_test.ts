@@ -258,10 +258,22 @@ Deno.test("parseCommandLine() parses connect HOST:PORT with defaults", () => {
     crlf: false,
     source: undefined,
     hexdump: false,
+    recvOnly: false,
     numeric: false,
     verbose: false,
     json: false,
   });
+});
+
+Deno.test("parseCommandLine() takes connect -d/--recv-only, which conflicts with what sends", () => {
+  assertEquals(connect(["h:1", "-d"]).recvOnly, true);
+  assertEquals(connect(["--recv-only", "h:1"]).recvOnly, true);
+  assertEquals(connect(["-vd", "h:1"]).recvOnly, true);
+  for (const option of [["--send", "x"], ["--send="], ["--crlf"]]) {
+    const error = assertUsage(["connect", "h:1", "-d", ...option], "-d sends nothing");
+    assertStringIncludes(error.message, option[0].startsWith("--send") ? '"--send"' : '"--crlf"');
+    assertEquals(error.command, "connect");
+  }
 });
 
 Deno.test("parseCommandLine() parses connect HOST PORT", () => {
