@@ -159,6 +159,13 @@ Deno.test("parseCommandLine() selects each serve mode", () => {
   assertEquals(serve(["1"]).mode, { kind: "stdio" });
 });
 
+Deno.test("parseCommandLine() takes serve --chat as a mode that keeps accepting", () => {
+  assertEquals(serve(["1", "--chat"]).mode, { kind: "chat" });
+  assertEquals(serve(["1", "--chat"]).keepOpen, true);
+  assertUsage(["serve", "1", "--chat", "--echo"], "Conflicting modes --echo and --chat");
+  assertUsage(["serve", "1", "--chat", "--label"], '"--label" goes with serve\'s default mode');
+});
+
 Deno.test("parseCommandLine() accepts options before the serve address", () => {
   const command = serve(["--echo", "-k", "9090"]);
   assertEquals([tcpOf(command).port, command.mode, command.keepOpen], [
