@@ -84,7 +84,7 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
   const progress = io.terminal?.progress && !io.outputIsTerminal
     ? new ProgressLine((text) => io.terminal!.write(text), {
       total,
-      direction: total ? "sent" : undefined,
+      direction: total ? "sent" : command.recvOnly ? "received" : undefined,
     })
     : undefined;
   // Whatever else goes to the terminal (a line of diagnostics, the hex dump) clears the line

@@ -144,13 +144,18 @@ export function chatHandler(options: ChatOptions): Handler {
     members.add(member);
     // Closed by the server (shutdown, idle timeout): it leaves the room at once.
     session.onClose = () => member.leave();
+    // A sender held back by a slow reader is not idle.
+    let holding = false;
+    session.busy = () => holding;
     // Each whole line goes to stdout and to every other member, after the sender's address.
     const lines = labelLines({
       async write(chunk) {
         toOthers(member, chunk);
         await options.output.write(chunk);
         // At the pace of the slowest reader that is still reading.
+        holding = true;
         for (const other of members) await other.room();
+        holding = false;
       },
     }, session.peer);
     let failure: unknown;
