@@ -115,6 +115,7 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
         output: writerSink(Deno.stdout),
         reporter: createReporter(command, stderr.line),
         inputIsTerminal: Deno.stdin.isTerminal(),
+        outputIsTerminal: Deno.stdout.isTerminal(),
         terminal: {
           write: (text) => stderr.raw(text),
           progress: !command.json && Deno.stderr.isTerminal(),

@@ -41,15 +41,17 @@ export interface ConnectCommand extends ReportOptions, LookupArgs {
   source?: string;
   /** Each direction's bytes as a hex dump on stderr (`-x`). */
   hexdump: boolean;
+  /** Receive only (`-d`): never read stdin, never half-close; read the server to its end. */
+  recvOnly: boolean;
 }
 
 /** connect's options and its validated command. */
 export const CONNECT_ARGS: CommandArgs<ConnectCommand> = {
   spec: {
-    boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "crlf", "hexdump"],
+    boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "crlf", "hexdump", "recv-only"],
     string: ["timeout", "idle-timeout", "send", ...TLS_CLIENT_STRINGS, "cert", "key", "source"],
     collect: [...TLS_CLIENT_LISTS],
-    alias: { ...ALIASES, k: "insecure", C: "crlf", x: "hexdump", s: "source" },
+    alias: { ...ALIASES, k: "insecure", C: "crlf", x: "hexdump", s: "source", d: "recv-only" },
   },
   toCommand: toConnect,
 };
@@ -57,6 +59,22 @@ export const CONNECT_ARGS: CommandArgs<ConnectCommand> = {
 function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
   const target = oneTarget(flags, "connect");
   rejectHexdumpWithJson(flags, report);
+  const recvOnly = flags.booleans.has("recv-only");
+  if (recvOnly) {
+    for (
+      const [option, given] of [["--send", flags.strings.has("send")], [
+        "--crlf",
+        flags.booleans.has("crlf"),
+      ]] as const
+    ) {
+      if (given) {
+        throw new UsageError(
+          `Conflicting options "--recv-only" and "${option}": -d sends nothing`,
+          "connect",
+        );
+      }
+    }
+  }
   const raw = flags.strings.get("source");
   if (raw !== undefined && target.kind === "unix") {
     throw new UsageError(`Option "--source" is for TCP: a Unix socket has no source address`);
@@ -88,6 +106,7 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
     crlf: flags.booleans.has("crlf"),
     source: source?.address,
     hexdump: flags.booleans.has("hexdump"),
+    recvOnly,
     ...looked,
     // A source address of one family connects only to the target's addresses of that family.
     ...(source ? { family: source.family } : {}),

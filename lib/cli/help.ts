@@ -61,7 +61,8 @@ Exit codes: 0 success, 1 network failure, 2 usage error, 3 name not resolved,
 `;
 /** Help for each command, shown by `tcpkit COMMAND --help`. */
 export const COMMAND_HELP: Record<string, string> = {
-  serve: `Usage: tcpkit serve [HOST:]PORT [--echo | --sink | --reply TEXT | --greet] [-k] [options]
+  serve: `Usage: tcpkit serve [HOST:]PORT [--echo | --sink | --reply TEXT | --greet | --chat]
+                    [-k] [options]
        tcpkit serve unix:/path [...]
 
 Listen on PORT (0 picks a free port) of HOST, or of every interface (IPv4 and
@@ -81,6 +82,9 @@ Modes (one at most):
                       address on stdout, answer TEXT and close
       --greet         speak the greeting dialogue: "Server: Welcome!", then for each
                       name "Server: Hello NAME!", until the client says exit
+      --chat          a chat room (as ncat --chat; keeps accepting): each
+                      client's lines go to the others after its address, and
+                      to stdout; stdin is not read
 
 Options:
   -k, --keep-open     keep accepting and serve clients concurrently; without it,
@@ -91,7 +95,8 @@ Options:
                       --greet: text without a line ending counts as a name once
                       the client has paused this long (default ${GREET_QUIET_MS}ms)
       --label         default mode: each client's lines on stdout after its
-                      address, whole (who said what, with -k)
+                      address, whole (who said what, with -k); the clients do
+                      not see each other's lines: that is --chat
   -x, --hexdump       each direction's bytes as a hex dump on stderr
       --allow CIDR    admit only clients from CIDR (repeat for more)
       --deny CIDR     refuse clients from CIDR (repeat for more; the more
@@ -117,6 +122,7 @@ Examples:
   tcpkit serve 6000 --greet -k               the greeting server, many clients
   tcpkit serve 8443 --tls --echo -k          TLS with a generated certificate
   tcpkit serve 9000 -k --label --allow 10.0.0.0/8
+  tcpkit serve 9000 --chat                   a chat room for nc clients
 `,
   greet: `Usage: tcpkit greet HOST:PORT [--name NAME]... [--wait DURATION] [options]
        tcpkit greet HOST PORT | tls://HOST:PORT | HOST:PORT --starttls PROTOCOL
@@ -237,9 +243,13 @@ print everything the server sends until it closes. When the server closes
 first, stdin from a pipe or a file is still sent to its end (exit 1 if the
 server resets first: the rest was not delivered); stdin at a terminal ends the
 session at once. A reader of stdout that goes away (| head) ends it quietly.
+With stderr on a terminal and stdout not (> file), a transfer longer than a
+second shows a progress line on stderr.
 
 Options:
       --send TEXT     send TEXT instead of stdin
+  -d, --recv-only     receive only (a download): never read stdin, never
+                      half-close; read until the server closes
       --timeout DURATION
                       give up connecting (and the TLS handshake) after DURATION
                       (default ${
@@ -263,11 +273,12 @@ Options:
   -4, -6              IPv4 or IPv6 addresses only
   -n, --numeric       no name lookup: HOST must be an address
   -v, --verbose       report where we connected, how fast, the TLS session, and
-                      the byte counts; a progress line on a terminal
+                      the byte counts
       --json          report on stderr as JSON Lines
 
 Examples:
   tcpkit connect 127.0.0.1:9000 < file.bin
+  tcpkit connect -d 127.0.0.1:9000 > file.bin
   tcpkit connect localhost 8888 --send Hello
   printf 'GET / HTTP/1.0\\r\\n\\r\\n' | tcpkit connect example.org:80 -v
   tcpkit connect tls://example.org:443 -v < /dev/null

@@ -238,6 +238,13 @@ export const NC_HABITS: readonly NcHabit[] = [
       `${option(line)}: tcpkit always half-closes at the end of stdin, so leave it out`,
   },
   {
+    // connect's -d (--recv-only) is its own, and means what nc's -d and ncat's --recv-only mean.
+    flags: ["-d", "--recv-only"],
+    on: ["tcpkit"],
+    say: (line) => `${option(line)}: with tcpkit, receive only with "${line.suggest("connect")}"`,
+    as: { connect: same("-d") },
+  },
+  {
     // serve's -k and --keep-open are its own, and mean what nc's -k means; on the clients -k is
     // --insecure (TLS), whose own message says where nc's -k belongs.
     flags: ["-k"],

@@ -22,7 +22,8 @@ export type ServeMode =
   | { kind: "echo" }
   | { kind: "sink" }
   | { kind: "reply"; text: string }
-  | { kind: "greet"; quietMs: number };
+  | { kind: "greet"; quietMs: number }
+  | { kind: "chat" };
 
 /** A validated `serve` command line. */
 export interface ServeCommand extends ReportOptions {
@@ -51,7 +52,7 @@ export const GREET_QUIET_MS = 20;
 /** serve's options and its validated command. */
 export const SERVE_ARGS: CommandArgs<ServeCommand> = {
   spec: {
-    boolean: [...REPORT, "echo", "sink", "greet", "keep-open", "tls", "hexdump", "label"],
+    boolean: [...REPORT, "echo", "sink", "greet", "chat", "keep-open", "tls", "hexdump", "label"],
     string: ["idle-timeout", "reply", "quiet-period", "cert", "key", "max-conns"],
     collect: ["client-ca", ...ACCESS_LISTS],
     alias: { v: "verbose", h: "help", k: "keep-open", x: "hexdump" },
@@ -72,6 +73,7 @@ function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {
   const modes: ServeMode[] = [];
   if (flags.booleans.has("echo")) modes.push({ kind: "echo" });
   if (flags.booleans.has("sink")) modes.push({ kind: "sink" });
+  if (flags.booleans.has("chat")) modes.push({ kind: "chat" });
   const reply = flags.strings.get("reply");
   if (reply !== undefined) modes.push({ kind: "reply", text: reply });
   const quietMs = optionalDuration(flags, "quiet-period");
@@ -96,7 +98,8 @@ function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {
     listen,
     tls: serverTls(flags, listen.tls),
     mode,
-    keepOpen: flags.booleans.has("keep-open"),
+    // A chat room is for many clients: --chat keeps accepting, as ncat's does.
+    keepOpen: flags.booleans.has("keep-open") || mode.kind === "chat",
     idleTimeoutMs: optionalDuration(flags, "idle-timeout"),
     access: access(flags),
     hexdump: flags.booleans.has("hexdump"),

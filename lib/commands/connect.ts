@@ -44,6 +44,11 @@ export interface ConnectIO {
    * without it, neither is shown. The progress line is drawn only when `progress` is set.
    */
   terminal?: { write(text: string): void; progress: boolean };
+  /**
+   * Whether the output (stdout) is a terminal: then no progress line is drawn, whatever
+   * `terminal.progress` says, since what the server sends would be glued to it (curl's rule).
+   */
+  outputIsTerminal?: boolean;
 }
 
 /** connect's connect timeout when none is given: a host that drops SYNs is not waited on for minutes. */
@@ -72,6 +77,23 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
       : undefined,
   });
   const { conn, peer, connectMs } = dialed;
+  // With a known size (stdin from a file), the line shows what was sent of it.
+  const total = command.send === undefined && !command.recvOnly
+    ? io.inputSize ?? io.input.size
+    : undefined;
+  const progress = io.terminal?.progress && !io.outputIsTerminal
+    ? new ProgressLine((text) => io.terminal!.write(text), {
+      total,
+      direction: total ? "sent" : command.recvOnly ? "received" : undefined,
+    })
+    : undefined;
+  // Whatever else goes to the terminal (a line of diagnostics, the hex dump) clears the line
+  // first, so that nothing is glued to it.
+  const reporter = progress ? clearingFirst(io.reporter, progress) : io.reporter;
+  const toTerminal = (text: string) => {
+    progress?.clear();
+    io.terminal!.write(text);
+  };
   const remote = formatNetAddr(conn.remoteAddr);
   io.reporter.event(
     "connected",
@@ -86,18 +108,11 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     closeQuietly(conn);
     stop.abort();
   });
-  // With a known size (stdin from a file), the line shows what was sent of it.
-  const total = command.send === undefined ? io.inputSize ?? io.input.size : undefined;
-  const progress = io.terminal?.progress
-    ? new ProgressLine((text) => io.terminal!.write(text), {
-      total,
-      direction: total ? "sent" : undefined,
-    })
-    : undefined;
   const moved = () => progress?.update(total ? traffic.sent : traffic.sent + traffic.received);
-  let input = command.send === undefined
-    ? io.input
-    : bytesSource(new TextEncoder().encode(command.send));
+  // -d: stdin is never read, and nothing ends: no FIN goes out before the server's close.
+  const silent = command.recvOnly ? silence() : undefined;
+  let input = silent?.source ??
+    (command.send === undefined ? io.input : bytesSource(new TextEncoder().encode(command.send)));
   if (command.crlf) input = crlfSource(input);
   let source = connSource(conn);
   let sink = connSink(conn, {
@@ -110,14 +125,14 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
   if (command.hexdump && io.terminal) {
     const out = new HexDumper(`> ${peer}`);
     const back = new HexDumper(`< ${peer}`);
-    sink = tapSink(sink, (chunk) => io.terminal!.write(out.dump(chunk)));
-    source = tapSource(source, (chunk) => io.terminal!.write(back.dump(chunk)));
+    sink = tapSink(sink, (chunk) => toTerminal(out.dump(chunk)));
+    source = tapSource(source, (chunk) => toTerminal(back.dump(chunk)));
   }
   let result;
   try {
     const close = () => closeQuietly(conn);
     result = await duplex(
-      { source: input, sink: guardOutput(io.output) },
+      { source: input, sink: guardOutput(io.output), close: silent?.close },
       { source, sink, close },
       {
         onBToA: (n) => {
@@ -128,7 +143,8 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
         // A person at a terminal has nothing in flight: the server's close ends the session.
         // From a pipe or a file, the server's FIN ends only its direction (it may have
         // half-closed and still be reading): the input is sent to its end.
-        stopWhenBEnds: io.inputIsTerminal ?? false,
+        // With -d, there is nothing in flight either: the server's close is the end.
+        stopWhenBEnds: command.recvOnly || (io.inputIsTerminal ?? false),
         signal: stop.signal,
       },
     );
@@ -144,7 +160,7 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     // stdout that went away (| head) wanted no more: that is no failure, as with nc.
     if ((failure.leg === "aToB") === (failure.side === "read")) {
       if (failure.cause instanceof OutputError && failure.cause.brokenPipe) {
-        io.reporter.event(
+        reporter.event(
           "output_closed",
           { peer, ...traffic.fields() },
           `output closed early (broken pipe) after ${formatBytes(traffic.received)}; stopped`,
@@ -161,15 +177,39 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
       })
       : toNetError(failure.cause, `connection to ${peer}`);
     // Never exit 0 with data unsent: a failure while sending says how much was sent.
-    const sending = failure.leg === "aToB" || failure.otherUnfinished;
+    const sending = !command.recvOnly && (failure.leg === "aToB" || failure.otherUnfinished);
     throw sending && !(error instanceof TlsError)
       ? new UndeliveredError(error, traffic.sent)
       : error;
   }
-  io.reporter.event(
+  reporter.event(
     "closed",
     { peer, ...traffic.fields() },
     `closed ${peer}: ${traffic.describe()}`,
   );
   return 0;
+}
+
+/** `reporter`, clearing the progress line before each line it writes. */
+function clearingFirst(reporter: Reporter, progress: ProgressLine): Reporter {
+  return {
+    json: reporter.json,
+    shows: (always) => reporter.shows(always),
+    event(name, fields, text, always) {
+      if (reporter.shows(always)) progress.clear();
+      reporter.event(name, fields, text, always);
+    },
+  };
+}
+
+/**
+ * The input of `-d`: a source that gives nothing and never ends on its own, so that the
+ * connection is never half-closed; closing it (the server's close, a failure, the idle timeout)
+ * fails its pending read, which the duplex takes as the direction being stopped.
+ */
+function silence(): { source: ChunkSource; close(): void } {
+  let stop = () => {};
+  const stopped = new Promise<never>((_, reject) => stop = () => reject(new Error("stopped")));
+  stopped.catch(() => {}); // a close with no read pending is no unhandled rejection
+  return { source: { next: () => stopped }, close: () => stop() };
 }

@@ -7,6 +7,7 @@ import { serialSink } from "../io/serial.ts";
 import { Gate } from "../net/gate.ts";
 import { listen } from "../net/listen.ts";
 import type { Reporter } from "../report.ts";
+import { chatHandler } from "../server/chat.ts";
 import { echoHandler } from "../server/echo.ts";
 import { GreetHandler } from "../server/greet.ts";
 import { replyHandler } from "../server/reply.ts";
@@ -106,6 +107,8 @@ function handlerFor(command: ServeCommand, io: ServeIO, output: ChunkSink): Hand
       return replyHandler({ reply: encoder.encode(mode.text), output, reporter: io.reporter });
     case "greet":
       return new GreetHandler({ quietMs: mode.quietMs, json: io.reporter.json });
+    case "chat":
+      return chatHandler({ output });
   }
 }
 

@@ -144,6 +144,16 @@ export class ProgressLine {
     this.#write(`\r${line}\x1b[K`);
   }
 
+  /**
+   * Clears the line, if one is shown, so that other text can be written to the terminal (a line
+   * of diagnostics, a hex dump) without being glued to it; the next update due draws it again.
+   */
+  clear(): void {
+    if (!this.#shown || this.#finished) return;
+    this.#shown = false;
+    this.#write("\r\x1b[K");
+  }
+
   /** Clears the line, if one was shown; later updates show nothing. */
   finish(): void {
     if (this.#finished) return;

@@ -160,7 +160,7 @@ export async function runServer(options: ServerOptions): Promise<number> {
     }
   };
   const reportFailure = (session: Session | undefined, peer: string, e: unknown) => {
-    if ((stopping || session?.closedByUs) && isClosedLocally(e)) return;
+    if ((stopping || session?.closedByUs) && closedLocally(e)) return;
     const error = toNetError(e, `connection from ${peer}`);
     // Without stdout or stdin there is nothing left to serve: that ends a server with -k too.
     const fatal = error instanceof OutputError || error instanceof InputError;
@@ -289,6 +289,15 @@ export async function runServer(options: ServerOptions): Promise<number> {
   options.signal?.removeEventListener("abort", stop);
   if (firstError !== undefined) throw firstError;
   return 0;
+}
+
+/** True when `e`, or what it was caused by (an undelivered rest), is a close of ours. */
+function closedLocally(e: unknown): boolean {
+  let cause = e;
+  for (let depth = 0; depth < 8 && cause instanceof Error; depth++, cause = cause.cause) {
+    if (isClosedLocally(cause)) return true;
+  }
+  return false;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Broadcast } from "../io/broadcast.ts";
 import type { ChunkSink } from "../io/chunks.ts";
 import { duplex, failureOf } from "../io/duplex.ts";
 import { labelLines } from "../io/label.ts";
-import { toNetError } from "../net/errors.ts";
+import { isClosedLocally, toNetError } from "../net/errors.ts";
 import { type Handler, handlerOf } from "./server.ts";
 import { type Session, sessionEnd } from "./session.ts";
 
@@ -48,6 +48,9 @@ export function stdioHandler(options: StdioOptions): Handler {
       );
       const failure = failureOf(result);
       if (!failure) return;
+      // Closed by us (a shutdown, the idle timeout): the cut is ours, not the client's failure;
+      // the session's counts (-v) and the server's summary say what was sent.
+      if (session.closedByUs && isClosedLocally(failure.cause)) return;
       // stdin and stdout fail with errors of their own (InputError, OutputError).
       if ((failure.leg === "aToB") === (failure.side === "read")) throw failure.cause;
       const error = toNetError(failure.cause, `connection from ${session.peer}`);

@@ -159,6 +159,13 @@ Deno.test("parseCommandLine() selects each serve mode", () => {
   assertEquals(serve(["1"]).mode, { kind: "stdio" });
 });
 
+Deno.test("parseCommandLine() takes serve --chat as a mode that keeps accepting", () => {
+  assertEquals(serve(["1", "--chat"]).mode, { kind: "chat" });
+  assertEquals(serve(["1", "--chat"]).keepOpen, true);
+  assertUsage(["serve", "1", "--chat", "--echo"], "Conflicting modes --echo and --chat");
+  assertUsage(["serve", "1", "--chat", "--label"], '"--label" goes with serve\'s default mode');
+});
+
 Deno.test("parseCommandLine() accepts options before the serve address", () => {
   const command = serve(["--echo", "-k", "9090"]);
   assertEquals([tcpOf(command).port, command.mode, command.keepOpen], [
@@ -258,10 +265,22 @@ Deno.test("parseCommandLine() parses connect HOST:PORT with defaults", () => {
     crlf: false,
     source: undefined,
     hexdump: false,
+    recvOnly: false,
     numeric: false,
     verbose: false,
     json: false,
   });
+});
+
+Deno.test("parseCommandLine() takes connect -d/--recv-only, which conflicts with what sends", () => {
+  assertEquals(connect(["h:1", "-d"]).recvOnly, true);
+  assertEquals(connect(["--recv-only", "h:1"]).recvOnly, true);
+  assertEquals(connect(["-vd", "h:1"]).recvOnly, true);
+  for (const option of [["--send", "x"], ["--send="], ["--crlf"]]) {
+    const error = assertUsage(["connect", "h:1", "-d", ...option], "-d sends nothing");
+    assertStringIncludes(error.message, option[0].startsWith("--send") ? '"--send"' : '"--crlf"');
+    assertEquals(error.command, "connect");
+  }
 });
 
 Deno.test("parseCommandLine() parses connect HOST PORT", () => {

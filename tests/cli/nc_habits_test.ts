@@ -229,6 +229,23 @@ Deno.test("ncHabit() leaves greet's own --wait alone, but not nc's -w", () => {
   );
 });
 
+Deno.test("ncHabit() answers nc's -d and ncat's --recv-only with connect -d", () => {
+  assertEquals(
+    hint("-d 127.0.0.1 9000"),
+    'Host and port come after a command in tcpkit: to connect, use "tcpkit connect 127.0.0.1 9000 -d"',
+  );
+  assertEquals(
+    hint("-vd db.lan 9000"),
+    'Host and port come after a command in tcpkit: to connect, use "tcpkit connect db.lan 9000 -v -d"',
+  );
+  assertEquals(
+    hint("--recv-only"),
+    'Option "--recv-only" is ncat\'s: with tcpkit, receive only with "tcpkit connect HOST PORT -d"',
+  );
+  // On connect, -d is tcpkit's own: no habit.
+  assertEquals(hint("connect 127.0.0.1 9000 -d"), undefined);
+});
+
 Deno.test("ncHabit() says tcpkit always half-closes, for -N", () => {
   assertEquals(
     hint("connect example.org 80 -N"),

@@ -515,6 +515,91 @@ Deno.test({
   },
 });
 
+/** A python server that sends `tick N` lines, ten a second for 2.5 s, then closes. */
+const TICKER = `
+import time
+c, _ = s.accept()
+for i in range(25):
+    c.sendall(b"tick %d\\n" % i); time.sleep(0.1)
+c.close()`;
+
+/** The screen's lines, without the trailing blank ones. */
+function screenLines(screen: string): string[] {
+  return screen.trimEnd().split("\n");
+}
+
+Deno.test({
+  name:
+    `connect in a terminal shows the server's lines alone: no progress glued to them${tmuxSkip}`,
+  ignore: tmuxSkip !== "",
+  async fn() {
+    await using ticker = await pythonPeer(TICKER);
+    await using tmux = new Tmux();
+    await tmux.start();
+    // stdin and stdout are the terminal: a person reads what comes, as it comes.
+    await tmux.type(
+      `export NO_COLOR=1 DENO_NO_UPDATE_CHECK=1; clear; ${TCPKIT_SH} connect ` +
+        `127.0.0.1:${ticker.port}; echo "EXIT=$?"`,
+    );
+    const screen = await tmux.waitFor(/^EXIT=\d+$/m);
+    assertMatch(screen, /^EXIT=0$/m);
+    const ticks = screenLines(screen).filter((line) => line.includes("tick"));
+    assertEquals(ticks, Array.from({ length: 25 }, (_, i) => `tick ${i}`), screen);
+    assertNotMatch(screen, /elapsed/);
+  },
+});
+
+Deno.test({
+  name: `connect uploading a file shows the server's reply alone on a terminal${tmuxSkip}`,
+  ignore: tmuxSkip !== "",
+  async fn() {
+    await using dir = await tempDir();
+    await bash(`head -c 16777216 /dev/zero > ${dir.path}/up`);
+    // A reader of 10 MiB/s (the upload takes more than the progress line's first second), which
+    // answers with what it read once it has read it all.
+    await using reader = await pythonPeer(`
+import time
+c, _ = s.accept(); total = 0
+while True:
+    d = c.recv(262144)
+    if not d: break
+    total += len(d); time.sleep(0.025)
+c.sendall(b"read %d\\n" % total); c.close()`);
+    await using tmux = new Tmux();
+    await tmux.start();
+    await tmux.type(
+      `export NO_COLOR=1 DENO_NO_UPDATE_CHECK=1; clear; ${TCPKIT_SH} connect ` +
+        `127.0.0.1:${reader.port} < ${dir.path}/up; echo "EXIT=$?"`,
+    );
+    const screen = await tmux.waitFor(/^EXIT=\d+$/m);
+    assertMatch(screen, /^EXIT=0$/m);
+    // stdout is the terminal: no progress line, neither during nor glued to the reply after.
+    assertMatch(screen, /^read 16777216\nEXIT=0$/m);
+    assertNotMatch(screen, /elapsed|left/);
+  },
+});
+
+Deno.test({
+  name: `connect's progress line is cleared before the hex dump writes under it${tmuxSkip}`,
+  ignore: tmuxSkip !== "",
+  async fn() {
+    await using ticker = await pythonPeer(TICKER);
+    await using tmux = new Tmux();
+    await tmux.start();
+    // stdout is not the terminal: the progress line is shown, and -x writes to the same stderr.
+    await tmux.type(
+      `export NO_COLOR=1 DENO_NO_UPDATE_CHECK=1; clear; ${TCPKIT_SH} connect -x ` +
+        `127.0.0.1:${ticker.port} < /dev/null > /dev/null; echo "EXIT=$?"`,
+    );
+    const screen = await tmux.waitFor(/^EXIT=\d+$/m);
+    assertMatch(screen, /^EXIT=0$/m);
+    const dumped = screenLines(screen).filter((line) => line.includes("74 69 63 6b"));
+    assertEquals(dumped.length, 25, screen);
+    for (const line of dumped) assertMatch(line, /^< 127\.0\.0\.1:\d+ [0-9a-f]{8} {2}74 69/);
+    assertNotMatch(screen, /elapsed/);
+  },
+});
+
 Deno.test("connect -x dumps each direction's bytes as hex and ASCII on stderr", async () => {
   await using echo = await Server.start(["127.0.0.1:0", "--echo"]);
   const out = await tcpkit([

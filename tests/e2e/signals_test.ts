@@ -1,5 +1,5 @@
 /** SIGINT and SIGTERM: serve shuts down cleanly with a summary; connect exits 130. */
-import { assertEquals, assertMatch } from "@std/assert";
+import { assertEquals, assertMatch, assertNotMatch } from "@std/assert";
 import { Running, Server, TCPKIT, TCPKIT_SH, tempDir } from "./_cli.ts";
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -17,6 +17,36 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     assertEquals(out.code, 0, out.stderr);
     assertMatch(out.stderr, /^tcpkit: stopped: 2 connections, received 14 B, sent 14 B$/m);
     // Each client sees its connection closed by the server.
+    for (const client of clients) {
+      await client.closeStdin();
+      assertEquals((await client.result(5000)).signal, null);
+    }
+  });
+}
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`serve -k (stdin open) on ${signal}: no error, no false loss, what was sent`, async () => {
+    // stdin stays open (as "sleep 6 | tcpkit serve -k"): the shutdown cuts it, not the clients.
+    await using server = await Server.start(["127.0.0.1:0", "-k", "-v"], { stdin: true });
+    const clients = ["a", "b"].map(() =>
+      new Running(["nc", "127.0.0.1", String(server.port)], { stdin: true })
+    );
+    for (const [i, client] of clients.entries()) await client.write(`line ${i}\n`);
+    await server.stdout.waitFor(/line 0\n[^]*line 1\n|line 1\n[^]*line 0\n/);
+    // A line of stdin reaches both clients: what was sent is 6 B each.
+    await server.write("hello\n");
+    for (const client of clients) await client.stdout.waitFor(/hello\n/);
+    server.kill(signal);
+    const out = await server.result(5000);
+    assertEquals(out.code, 0, out.stderr);
+    assertNotMatch(out.stderr, /bad resource|not delivered|error/i);
+    // -v: each connection's own counts; then the summary.
+    assertEquals(
+      out.stderr.match(/^tcpkit: closed 127\.0\.0\.1:\d+: sent 6 B, received 7 B in /gm)?.length,
+      2,
+      out.stderr,
+    );
+    assertMatch(out.stderr, /^tcpkit: stopped: 2 connections, received 14 B, sent 12 B$/m);
     for (const client of clients) {
       await client.closeStdin();
       assertEquals((await client.result(5000)).signal, null);

@@ -176,3 +176,19 @@ Deno.test("ProgressLine puts its direction first", () => {
   line.update(0);
   assertEquals(written, ["\rreceived  0 B  0 B/s  0:00:01 elapsed\x1b[K"]);
 });
+
+Deno.test("ProgressLine.clear() wipes a shown line for other text, and the next redraw brings it back", () => {
+  const { clock, written, line } = fakeLine({ delayMs: 0, intervalMs: 250 });
+  line.clear(); // nothing shown: nothing to clear
+  assertEquals(written, []);
+  line.update(1);
+  line.clear();
+  line.clear(); // already clear
+  assertEquals(written.slice(1), ["\r\x1b[K"]);
+  clock.now = 250;
+  line.update(2);
+  assertEquals(written.length, 3);
+  line.finish();
+  line.clear();
+  assertEquals(written.slice(3), ["\r\x1b[K"]);
+});
