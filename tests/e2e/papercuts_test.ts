@@ -41,11 +41,15 @@ async function timeExit(running: Running, limitMs = 15_000): Promise<Output & { 
   return { ...await running.result(), ms };
 }
 
-/** A python peer that resets each connection it accepts once it has waited `afterS` seconds. */
-function resettingServer(afterS: number): Promise<Running & { port: number }> {
+/**
+ * A python peer that resets the connection it accepts once the client's first byte has come: the
+ * client is surely connected then (a reset a fixed time after the accept can beat a loaded
+ * client's connect, which then fails as a connect rather than as a connection).
+ */
+function resettingServer(): Promise<Running & { port: number }> {
   return pythonPeer(`
 import struct, time
-c, _ = s.accept(); time.sleep(${afterS})
+c, _ = s.accept(); c.recv(1)
 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
 time.sleep(30)`);
 }
@@ -66,10 +70,12 @@ Deno.test("bug 1: connect exits at its idle timeout while stdin is a quiet pipe 
 });
 
 Deno.test("bug 1: connect exits at once when the server resets, while stdin is a quiet pipe", async () => {
-  await using peer = await resettingServer(0.2);
+  await using peer = await resettingServer();
   await using client = new Running([...TCPKIT, "connect", `127.0.0.1:${peer.port}`], {
     stdin: true,
   });
+  // One byte, then the pipe stays open and quiet.
+  await client.write("x");
   await client.stderr.waitFor(/reset/);
   const out = await timeExit(client);
   assertOneLineError(out, 1, /^tcpkit: connection to 127\.0\.0\.1:\d+: connection reset by peer/);
