@@ -96,7 +96,7 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
 }
 
 /** `--source`: an IP address (IPv6 with or without brackets), and its family. */
-function sourceAddress(raw: string): { address: string; family: 4 | 6 } {
+export function sourceAddress(raw: string): { address: string; family: 4 | 6 } {
   const address = raw.replace(/^\[(.*)\]$/s, "$1");
   const family = ipFamily(address);
   if (family === 0) {
