@@ -41,13 +41,24 @@ export interface ConnectCommand extends ReportOptions, LookupArgs {
   source?: string;
   /** Each direction's bytes as a hex dump on stderr (`-x`). */
   hexdump: boolean;
+  /** Dial again while the server is not up (refused, unreachable, unresolved), this long. */
+  waitMs?: number;
 }
 
 /** connect's options and its validated command. */
 export const CONNECT_ARGS: CommandArgs<ConnectCommand> = {
   spec: {
     boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "crlf", "hexdump"],
-    string: ["timeout", "idle-timeout", "send", ...TLS_CLIENT_STRINGS, "cert", "key", "source"],
+    string: [
+      "timeout",
+      "idle-timeout",
+      "send",
+      ...TLS_CLIENT_STRINGS,
+      "cert",
+      "key",
+      "source",
+      "wait",
+    ],
     collect: [...TLS_CLIENT_LISTS],
     alias: { ...ALIASES, k: "insecure", C: "crlf", x: "hexdump", s: "source" },
   },
@@ -88,6 +99,7 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
     crlf: flags.booleans.has("crlf"),
     source: source?.address,
     hexdump: flags.booleans.has("hexdump"),
+    waitMs: optionalDuration(flags, "wait"),
     ...looked,
     // A source address of one family connects only to the target's addresses of that family.
     ...(source ? { family: source.family } : {}),
