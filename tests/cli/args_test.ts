@@ -258,6 +258,7 @@ Deno.test("parseCommandLine() parses connect HOST:PORT with defaults", () => {
     crlf: false,
     source: undefined,
     hexdump: false,
+    waitMs: undefined,
     numeric: false,
     verbose: false,
     json: false,

@@ -10,10 +10,11 @@ Prints its port on stdout, then serves until killed. Paths:
   /flaky?ms=N    503 until N ms after the server started, then 200
   /stats         JSON: {"big_done": n, "big_broken": n, "big_sent_max": bytes, "requests": n,
                  "user_agent": last User-Agent, "method": last method, "x_test": last X-Test}
-Usage: _http_server.py [PORT] [--unix PATH]
+Usage: _http_server.py [PORT] [--unix PATH] [--tls CERT KEY]
 """
 import json
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -91,6 +92,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(BIG))
             self.end_headers()
+            if self.command == "HEAD":
+                return
             chunk = b"x" * 65536
             sent = 0
             try:
@@ -110,6 +113,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Length", "1000")
             self.end_headers()
+            if self.command == "HEAD":
+                return
             self.wfile.write(b"0123456789")
             self.wfile.flush()
             time.sleep(5)
@@ -141,9 +146,14 @@ def main():
         server = UnixServer(args[1], Handler)
         print("unix", flush=True)
     else:
-        port = int(args[0]) if args else 0
+        port = int(args[0]) if args and args[0].isdigit() else 0
         server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         server.daemon_threads = True
+        if "--tls" in args:
+            at = args.index("--tls")
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(args[at + 1], args[at + 2])
+            server.socket = context.wrap_socket(server.socket, server_side=True)
         print(server.server_address[1], flush=True)
     server.serve_forever()
 
