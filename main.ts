@@ -129,10 +129,12 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
   }
 }
 
-/** The terminal's width on stderr, less one column; 80 when it cannot be told. */
+/** The terminal's width on stderr, less one column; 79 when it cannot be told. */
 function terminalWidth(): number {
   try {
-    return Deno.consoleSize().columns - 1;
+    // A pseudo-terminal without a size says 0 columns.
+    const { columns } = Deno.consoleSize();
+    return columns >= 20 ? columns - 1 : 79;
   } catch {
     return 79;
   }
