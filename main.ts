@@ -98,6 +98,11 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
             output: writerSink(Deno.stdout),
             input: stdinSource(),
             signal: interrupt.signal,
+            // --wait's status line, drawn in place on a terminal.
+            status: command.waitMs !== undefined && !command.json && Deno.stderr.isTerminal()
+              ? { write: (text) => stderr.raw(text), width: terminalWidth() }
+              : undefined,
+            notice: (line) => stderr.line(`tcpkit: ${line}`),
           }),
           forced,
         ]);
@@ -122,6 +127,17 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
         },
       }));
     }
+  }
+}
+
+/** The terminal's width on stderr, less one column; 79 when it cannot be told. */
+function terminalWidth(): number {
+  try {
+    // A pseudo-terminal without a size says 0 columns.
+    const { columns } = Deno.consoleSize();
+    return columns >= 20 ? columns - 1 : 79;
+  } catch {
+    return 79;
   }
 }
 

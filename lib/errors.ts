@@ -193,6 +193,33 @@ export class TlsError extends Error {
   }
 }
 
+/** Why an HTTP exchange gave no answer to judge. */
+export type HttpFailure =
+  | { kind: "no-answer"; ms: number }
+  | { kind: "slow-answer"; ms: number; bytes: number }
+  | { kind: "closed"; bytes: number }
+  | { kind: "not-http"; sample: string }
+  | { kind: "headers-too-large"; limit: number }
+  | { kind: "malformed"; detail: string }
+  | { kind: "body-cut"; bytes: number };
+
+/** An HTTP request got no answer that can be judged: the server is not a healthy HTTP server. */
+export class HttpError extends Error {
+  /** The error\'s class name, as it prints. */
+  override name = "HttpError";
+  /** What went wrong. */
+  readonly failure: HttpFailure;
+  /** The request: `HTTP GET http://HOST/PATH`. */
+  readonly context: string;
+
+  /** `failure` of the request described by `context`. */
+  constructor(failure: HttpFailure, context: string, options?: ErrorOptions) {
+    super(`${context}: ${failure.kind}`, options);
+    this.failure = failure;
+    this.context = context;
+  }
+}
+
 /** Writing stdout failed: usually its reader went away (`tcpkit connect ... | head`). */
 export class OutputError extends Error {
   /** The error\'s class name, as it prints. */
@@ -303,6 +330,14 @@ export function describeError(e: unknown): Described {
   if (e instanceof TlsError) {
     return { message: `${e.context}: ${tlsText(e.failure)}`, exitCode: ExitCode.tls };
   }
+  if (e instanceof HttpError) {
+    return {
+      message: `${e.context}: ${httpText(e.failure)}`,
+      exitCode: e.failure.kind === "no-answer" || e.failure.kind === "slow-answer"
+        ? ExitCode.timeout
+        : ExitCode.network,
+    };
+  }
   if (e instanceof OutputError) {
     const why = e.brokenPipe
       ? "output closed early (broken pipe)"
@@ -370,6 +405,35 @@ export function tlsText(failure: TlsFailure, now: Date = new Date(), hints = tru
       return `TLS handshake failed: ${failure.detail}`;
     case "starttls":
       return failure.detail;
+  }
+}
+
+/**
+ * The words for an HTTP exchange that gave no answer to judge: `no answer within 2.00 s`, `the
+ * answer is not HTTP (it began "SSH-2.0-OpenSSH_9.2")`.
+ */
+export function httpText(failure: HttpFailure): string {
+  switch (failure.kind) {
+    case "no-answer":
+      return `no HTTP answer within ${formatDuration(failure.ms)}`;
+    case "slow-answer":
+      return `the answer did not end within ${formatDuration(failure.ms)} (${
+        formatBytes(failure.bytes)
+      } read)`;
+    case "closed":
+      return failure.bytes === 0
+        ? "the server closed the connection without an answer"
+        : `the server closed the connection in the middle of its answer's headers (${
+          formatBytes(failure.bytes)
+        } read)`;
+    case "not-http":
+      return `the answer is not HTTP (it began "${failure.sample}")`;
+    case "headers-too-large":
+      return `the answer's headers are larger than ${formatBytes(failure.limit)}`;
+    case "malformed":
+      return `malformed HTTP answer: ${failure.detail}`;
+    case "body-cut":
+      return `the body broke off after ${formatBytes(failure.bytes)}`;
   }
 }
 

@@ -33,6 +33,22 @@ export {
   type TlsServerArgs,
 } from "./cli/args.ts";
 export { parseDuration } from "./cli/duration.ts";
+export { type HttpArgs, parseHeader } from "./cli/http_args.ts";
+export {
+  type HttpAnswerFacts,
+  type HttpExpectations,
+  type HttpVerdict,
+  httpVerdict,
+  parseExpect,
+  type StatusExpectation,
+} from "./check/expect.ts";
+export {
+  type HttpAnswer,
+  httpExchange,
+  type HttpExchangeOptions,
+  type HttpRequest,
+} from "./net/http_probe.ts";
+export { type HttpTarget, parseHttpTarget } from "./net/http_target.ts";
 export { check, type CheckIO } from "./commands/check.ts";
 export { connect, type ConnectIO } from "./commands/connect.ts";
 export { forward, type ForwardIO } from "./commands/forward.ts";
@@ -42,6 +58,9 @@ export {
   type Described,
   describeError,
   ExitCode,
+  HttpError,
+  type HttpFailure,
+  httpText,
   InputError,
   NetError,
   type NetErrorOptions,

@@ -18,7 +18,7 @@ import {
   probeTotal,
   stateTotals,
 } from "./report.ts";
-import { type Phase, PHASES, type ProbeOutcome, type TlsFacts } from "./results.ts";
+import { type HttpFacts, type Phase, PHASES, type ProbeOutcome, type TlsFacts } from "./results.ts";
 import type { LatencySummary } from "./stats.ts";
 
 /** A phase's name in JSON fields: `handshake_ms`, `first_byte_ms`. */
@@ -63,6 +63,24 @@ function addTls(out: Record<string, unknown>, tls: TlsFacts | undefined): void {
   if (tls) out.tls = { ...tlsFields(tls.session), name_matches: tls.nameMatches };
 }
 
+/**
+ * Adds an HTTP target's answer: `http` with the status line and a few headers, and the address
+ * connected to when the plan does not know it (dial found it).
+ */
+function addHttp(out: Record<string, unknown>, http: HttpFacts | undefined): void {
+  if (!http) return;
+  if (out.address === null && http.address !== undefined) out.address = http.address;
+  out.http = {
+    status: http.status,
+    reason: http.reason,
+    version: http.version,
+    content_type: http.contentType ?? null,
+    content_length: http.contentLength ?? null,
+    location: http.location ?? null,
+    body_bytes: http.bodyBytes,
+  };
+}
+
 /** With --count: one probe's object, as it comes. */
 export function probeJson(
   place: RowPlace,
@@ -77,6 +95,7 @@ export function probeJson(
   if (outcome.reason !== undefined) out.reason = outcome.reason;
   addLatencies(out, outcome.ms);
   addTls(out, outcome.tls);
+  addHttp(out, outcome.http);
   return jsonLine(out);
 }
 
@@ -94,6 +113,7 @@ export function* jsonReport(report: CheckReport): Generator<string> {
       if (!repeated) {
         addLatencies(out, results.last(row));
         addTls(out, results.tls(row));
+        addHttp(out, results.http(row));
         yield jsonLine(out);
         continue;
       }
@@ -123,6 +143,7 @@ export function* jsonReport(report: CheckReport): Generator<string> {
         phases,
       });
       addTls(out, results.tls(row));
+      addHttp(out, results.http(row));
       yield jsonLine(out);
     }
   }

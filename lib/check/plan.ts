@@ -127,6 +127,8 @@ export function planRound(
   const addresses: string[] = [];
   const hostKeys = targets.map((target) =>
     target.hosts.map((host) => {
+      // An HTTP target is not a job: check's HTTP probe dials it itself.
+      if (target.http) return -1;
       const address = addressOf(host);
       if (address === undefined) return -1;
       const name = tlsName?.(host) ?? "";

@@ -37,6 +37,12 @@ export function prometheusReport(report: CheckReport, now: Date = new Date()): s
     if (!f) families.set(name, f = { name: PREFIX + name, help, type, samples: [] });
     return f;
   };
+  /** A family named as blackbox_exporter names it, without tcpkit's prefix. */
+  const blackbox = (name: string, help: string): Family => {
+    let f = families.get(name);
+    if (!f) families.set(name, f = { name, help, type: "gauge", samples: [] });
+    return f;
+  };
   // Declared in the order they are written.
   const success = family(
     "success",
@@ -86,6 +92,30 @@ export function prometheusReport(report: CheckReport, now: Date = new Date()): s
     "tls_cert_not_after_timestamp_seconds",
     "gauge",
     "When the certificate expires, as a Unix time",
+  );
+
+  // HTTP targets also get blackbox_exporter's names, so that its dashboards and alerts apply.
+  const probeSuccess = blackbox(
+    "probe_success",
+    "HTTP targets, as blackbox_exporter names it: 1 when the answer was as expected, else 0",
+  );
+  const httpStatus = blackbox(
+    "probe_http_status_code",
+    "HTTP targets: the answer's status code (0 when none came)",
+  );
+  const httpDuration = blackbox(
+    "probe_http_duration_seconds",
+    "HTTP targets, the latest probe: the duration of each phase (resolve, connect, tls, " +
+      "processing: to the first byte, transfer: the rest)",
+  );
+  const httpLength = blackbox(
+    "probe_http_content_length",
+    "HTTP targets: the Content-Length of the answer (-1 when none was given)",
+  );
+  const httpVersion = blackbox("probe_http_version", "HTTP targets: the answer's HTTP version");
+  const probeDuration = blackbox(
+    "probe_duration_seconds",
+    "HTTP targets, the latest probe: how long it took from start to end",
   );
 
   const { rows, results } = report;
@@ -144,6 +174,33 @@ export function prometheusReport(report: CheckReport, now: Date = new Date()): s
           notAfter.samples.push(
             `${notAfter.name}{${base}} ${value(cert.notAfter.getTime() / 1000)}`,
           );
+        }
+      }
+      if (target.http) {
+        const http = results.http(row);
+        const ms = results.last(row) ?? {};
+        probeSuccess.samples.push(`${probeSuccess.name}{${base}} ${rowState === "open" ? 1 : 0}`);
+        httpStatus.samples.push(`${httpStatus.name}{${base}} ${http?.status ?? 0}`);
+        if (http) {
+          const phases = {
+            resolve: ms.resolve ?? 0,
+            connect: ms.connect ?? 0,
+            tls: ms.handshake ?? 0,
+            processing: ms.first_byte ?? 0,
+            transfer: 0,
+          };
+          const before = phases.resolve + phases.connect + phases.tls + phases.processing;
+          phases.transfer = Math.max(0, (ms.total ?? before) - before);
+          for (const [name, v] of Object.entries(phases)) {
+            httpDuration.samples.push(
+              `${httpDuration.name}{${base},${labels({ phase: name })}} ${seconds(v)}`,
+            );
+          }
+          httpLength.samples.push(`${httpLength.name}{${base}} ${http.contentLength ?? -1}`);
+          httpVersion.samples.push(`${httpVersion.name}{${base}} ${value(Number(http.version))}`);
+        }
+        if (ms.total !== undefined) {
+          probeDuration.samples.push(`${probeDuration.name}{${base}} ${seconds(ms.total)}`);
         }
       }
     });

@@ -9,7 +9,7 @@ import { CHECK_STATES, type CheckState } from "./states.ts";
 import { LatencyStats } from "./stats.ts";
 
 /** The phases of a probe that are timed. */
-export const PHASES = ["resolve", "connect", "handshake", "first_byte"] as const;
+export const PHASES = ["resolve", "connect", "handshake", "first_byte", "total"] as const;
 /** One of {@linkcode PHASES}. */
 export type Phase = typeof PHASES[number];
 
@@ -18,6 +18,24 @@ export interface TlsFacts {
   session: TlsSession;
   /** The certificate is for the name checked (whatever else is wrong with it). */
   nameMatches: boolean;
+}
+
+/** What an HTTP target's answer was (the status line and a few headers), and where it came from. */
+export interface HttpFacts {
+  /** The status code. */
+  status: number;
+  /** The reason phrase, as the server wrote it. */
+  reason: string;
+  /** `1.1`, `1.0`. */
+  version: string;
+  contentType?: string;
+  contentLength?: number;
+  /** A redirect's Location. */
+  location?: string;
+  /** Body bytes read (at most 64 KiB). */
+  bodyBytes: number;
+  /** The address connected to (`127.0.0.1`), or the Unix socket's path. */
+  address?: string;
 }
 
 /** What one probe of one job found. */
@@ -29,6 +47,8 @@ export interface ProbeOutcome {
   reason?: string;
   /** With TLS: what the handshake showed. */
   tls?: TlsFacts;
+  /** An HTTP target's answer. */
+  http?: HttpFacts;
 }
 
 /** What a row keeps beyond its state and counts. */
@@ -41,6 +61,8 @@ interface RowExtra {
   reasons?: Map<CheckState, string>;
   /** The latest TLS facts. */
   tls?: TlsFacts;
+  /** The latest HTTP answer. */
+  http?: HttpFacts;
   /** The latest probe's latencies. */
   last?: Partial<Record<Phase, number>>;
 }
@@ -63,8 +85,14 @@ export class CheckResults {
   readonly #reasonIndex = new Map<string, number>();
   readonly #extra = new Map<number, RowExtra>();
 
-  /** Room for `rows` rows. */
-  constructor(rows: number) {
+  /**
+   * Only the latest probe of each row counts (check --wait: each attempt replaces the last).
+   */
+  readonly #latestOnly: boolean;
+
+  /** Room for `rows` rows; with `latestOnly`, each probe of a row replaces what it had. */
+  constructor(rows: number, options: { latestOnly?: boolean } = {}) {
+    this.#latestOnly = options.latestOnly ?? false;
     this.#last = new Uint8Array(rows);
     this.#probes = new Uint32Array(rows);
     this.#opens = new Uint32Array(rows);
@@ -73,6 +101,13 @@ export class CheckResults {
 
   /** Records one probe of `row`. */
   record(row: number, outcome: ProbeOutcome): void {
+    if (this.#latestOnly && this.#probes[row] > 0) {
+      this.#last[row] = 0;
+      this.#probes[row] = 0;
+      this.#opens[row] = 0;
+      this.#reason[row] = 0;
+      this.#extra.delete(row);
+    }
     const index = STATE_INDEX.get(outcome.state)!;
     const before = this.#last[row];
     let extra = this.#extra.get(row);
@@ -93,7 +128,7 @@ export class CheckResults {
     this.#last[row] = index + 1;
     this.#probes[row]++;
     if (index === OPEN) this.#opens[row]++;
-    const { ms, tls } = outcome;
+    const { ms, tls, http } = outcome;
     let reason = outcome.reason;
     if (extra?.counts === undefined) {
       // One state so far: its latest reason is kept by number, when there is room.
@@ -101,7 +136,7 @@ export class CheckResults {
       this.#reason[row] = i;
       if (i !== 0) reason = undefined;
     }
-    if (ms === undefined && reason === undefined && tls === undefined) return;
+    if (ms === undefined && reason === undefined && tls === undefined && http === undefined) return;
     extra ??= this.#extraOf(row);
     if (ms !== undefined) {
       extra.last = ms;
@@ -112,6 +147,7 @@ export class CheckResults {
     }
     if (reason !== undefined) (extra.reasons ??= new Map()).set(outcome.state, reason);
     if (tls !== undefined) extra.tls = tls;
+    if (http !== undefined) extra.http = http;
   }
 
   /** The number of a reason, 0 when the table of reasons is full. */
@@ -175,6 +211,11 @@ export class CheckResults {
   /** The latest TLS facts of `row`. */
   tls(row: number): TlsFacts | undefined {
     return this.#extra.get(row)?.tls;
+  }
+
+  /** The latest HTTP answer of `row`. */
+  http(row: number): HttpFacts | undefined {
+    return this.#extra.get(row)?.http;
   }
 
   /** The latest probe's latencies of `row`. */

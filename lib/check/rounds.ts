@@ -11,6 +11,8 @@ import { forEachRowOf, placeOf, planRound, type RoundPlan, type Rows } from "./p
 import { failureReason } from "./reasons.ts";
 import type { CheckResults, ProbeOutcome } from "./results.ts";
 import type { SessionOptions } from "./session.ts";
+import type { HttpProbeOptions } from "./http.ts";
+import type { HttpTarget } from "../net/http_target.ts";
 import { stateOfFailure } from "./states.ts";
 
 /** Options for {@linkcode runRounds}. */
@@ -29,6 +31,12 @@ export interface RoundsOptions {
   session?: Omit<SessionOptions, "signal">;
   /** With TLS: the name each host's certificate must be for. */
   tlsName?: (host: string) => string;
+  /** How the HTTP targets are probed (their rows are not jobs of the plan). */
+  http?: Omit<HttpProbeOptions, "signal">;
+  /** The pause before round `round` (2 and on), instead of `intervalMs` (--wait's backoff). */
+  pauseMs?: (round: number) => number;
+  /** Checked after each round: true ends the rounds (--wait: every target is up). */
+  done?: () => boolean;
   /** Called with each probe's outcome, for each row it stands for, as it comes. */
   onProbe?: (row: number, round: number, outcome: ProbeOutcome) => void;
   /** Called with each new plan, before its probes. */
@@ -56,8 +64,14 @@ export async function runRounds(
   let plan: RoundPlan | undefined;
   let unresolved: number[] = [];
   let rounds = 0;
+  const httpRows: { row: number; target: HttpTarget }[] = [];
+  rows.targets.forEach((target, t) => {
+    if (target.http) httpRows.push({ row: rows.offsets[t], target: target.http });
+  });
+  const httpRowSet = new Set(httpRows.map(({ row }) => row));
   for (let round = 1; round <= options.count; round++) {
-    if (round > 1 && !await pause(options.intervalMs, signal)) break;
+    const wait = options.pauseMs?.(round) ?? options.intervalMs;
+    if (round > 1 && !await pause(wait, signal)) break;
     if (signal?.aborted) break;
     let changed = false;
     if (hosts.hasNames) {
@@ -74,7 +88,11 @@ export async function runRounds(
         return "address" in found ? found.address : undefined;
       }, { tlsName: options.tlsName });
       unresolved = [];
-      for (let row = 0; row < rows.count; row++) if (plan.rowJob[row] < 0) unresolved.push(row);
+      for (let row = 0; row < rows.count; row++) {
+        if (plan.rowJob[row] < 0 && !httpRowSet.has(row)) {
+          unresolved.push(row);
+        }
+      }
       options.onPlan?.(plan);
     }
     const current = plan;
@@ -102,7 +120,22 @@ export async function runRounds(
     }
     const onResult = (job: number, outcome: ProbeOutcome) =>
       forEachRowOf(current, job, (row) => record(row, outcome));
-    if (options.session) {
+    // HTTP targets are probed beside a plain scan (which runs in Workers), and after session
+    // probes (which, like them, run on this thread, at most 100 at once).
+    const probingHttp = async () => {
+      if (httpRows.length === 0 || !options.http) return;
+      // Loaded only for HTTP targets: it brings node:http.
+      const { probeHttp } = await import("./http.ts");
+      await probeHttp(httpRows, { ...options.http, signal }, (row, outcome) => {
+        results.record(row, outcome);
+        options.onProbe?.(row, round, outcome);
+      });
+    };
+    const beside = options.session ? undefined : probingHttp();
+    beside?.catch(() => {}); // awaited below; this keeps an early failure from going unheard
+    if (current.jobs.length === 0) {
+      // Nothing for the plan's probes.
+    } else if (options.session) {
       // Loaded only for session probes: it brings node:tls and the certificate library.
       const { probeSessions } = await import("./session.ts");
       await probeSessions(
@@ -120,9 +153,11 @@ export async function runRounds(
         onResult: (job, result) => onResult(job, outcomeOf(result)),
       });
     }
+    await (beside ?? probingHttp());
     if (signal?.aborted) break;
     rounds = round;
     await options.onRound?.(round);
+    if (options.done?.()) break;
   }
   return { plan, rounds };
 }

@@ -9,6 +9,7 @@ import type { NetFailure } from "../errors.ts";
  * - `expiring`: --tls: the certificate expires within --warn-days
  * - `unverified`: --tls: the certificate did not verify (or did not match --pin)
  * - `tls-error`: --tls or --starttls: the handshake or the STARTTLS dialogue failed
+ * - `unhealthy`: an HTTP target answered, but not as expected (its status, its body)
  * - `closed`: refused (RST), also a TCP self-connect
  * - `timeout`: no answer within --timeout (to the connect, or to --send or --banner)
  * - `unreachable`: no route, host or network unreachable
@@ -20,6 +21,7 @@ export const CHECK_STATES = [
   "expiring",
   "unverified",
   "tls-error",
+  "unhealthy",
   "closed",
   "timeout",
   "unreachable",

@@ -18,7 +18,7 @@ import {
   probedRows,
   stateTotals,
 } from "./report.ts";
-import type { Phase, ProbeOutcome, TlsFacts } from "./results.ts";
+import type { HttpFacts, Phase, ProbeOutcome, TlsFacts } from "./results.ts";
 import type { LatencySummary } from "./stats.ts";
 import { isGroup } from "./verdict.ts";
 
@@ -30,6 +30,7 @@ const PHASE_WORDS: Record<Phase, string> = {
   connect: "connect",
   handshake: "TLS",
   first_byte: "first byte",
+  total: "total",
 };
 
 /** One line of the table: a row's cells, or a line of its own (a group's counts, details). */
@@ -53,7 +54,9 @@ export function textReport(report: CheckReport): string[] {
   rows.targets.forEach((target, t) => {
     if (!isGroup(target)) {
       forEachRow(report, t, (row, place) => {
-        lines.push(...rowLines(report, row, formatAddress(place.host, place.port)));
+        // An HTTP target is shown as its URL: two paths on one port are two targets.
+        const label = target.http ? safe(target.text) : formatAddress(place.host, place.port);
+        lines.push(...rowLines(report, row, label));
       });
       return;
     }
@@ -108,11 +111,16 @@ function rowLines(report: CheckReport, row: number, label: string): Line[] {
   const latency = repeated
     ? spreadText(report, row)
     : phasesText(results.last(row), report.verbose);
+  const http = results.http(row);
   const lines: Line[] = [{
-    cells: [label, state, [latency, reason && safe(reason)].filter(Boolean).join("; ")],
+    cells: [
+      label,
+      state,
+      [latency, http && httpStatusText(http), reason && safe(reason)].filter(Boolean).join("; "),
+    ],
   }];
   if (repeated) {
-    for (const phase of ["resolve", "handshake", "first_byte"] as const) {
+    for (const phase of ["resolve", "handshake", "first_byte", "total"] as const) {
       if (phase === "resolve" && !report.verbose) continue;
       const summary = results.stats(row, phase)?.summary();
       if (summary) lines.push({ text: `    ${PHASE_WORDS[phase]}: ${summaryText(summary)}` });
@@ -129,7 +137,7 @@ function rowLines(report: CheckReport, row: number, label: string): Line[] {
  */
 function phasesText(ms: Partial<Record<Phase, number>> | undefined, verbose: boolean): string {
   if (!ms) return "";
-  const others = (["resolve", "handshake", "first_byte"] as const)
+  const others = (["resolve", "handshake", "first_byte", "total"] as const)
     .filter((phase) => ms[phase] !== undefined && (phase !== "resolve" || verbose))
     .map((phase) => `${PHASE_WORDS[phase]} ${formatDuration(ms[phase]!)}`);
   const connect = ms.connect === undefined ? "" : formatDuration(ms.connect);
@@ -192,12 +200,32 @@ export function certificateText(
   return safe(parts.join("; "));
 }
 
-/** With --count: one probe's line, as it comes (`localhost:22: open, 0.21 ms (probe 3)`). */
-export function probeText(place: RowPlace, round: number, outcome: ProbeOutcome): string {
-  const where = formatAddress(place.host, place.port);
+/**
+ * With --count: one probe's line, as it comes (`localhost:22: open, 0.21 ms (probe 3)`).
+ *
+ * @param label what to call the target instead of its host and port (an HTTP target's URL)
+ */
+export function probeText(
+  place: RowPlace,
+  round: number,
+  outcome: ProbeOutcome,
+  label?: string,
+): string {
+  const where = label === undefined ? formatAddress(place.host, place.port) : safe(label);
   const latency = phasesText(outcome.ms, false);
-  const detail = [latency, outcome.reason && safe(outcome.reason)].filter(Boolean).join("; ");
+  const detail = [
+    latency,
+    outcome.http && httpStatusText(outcome.http),
+    outcome.reason && safe(outcome.reason),
+  ].filter(Boolean).join("; ");
   return `${where}: ${outcome.state}${detail ? `, ${detail}` : ""} (probe ${round})`;
+}
+
+/** An HTTP answer's status line: `HTTP 503 Service Unavailable`, `HTTP 302 Found → /login`. */
+function httpStatusText(http: HttpFacts): string {
+  const reason = http.reason === "" ? "" : ` ${http.reason}`;
+  const location = http.location === undefined ? "" : ` → ${http.location}`;
+  return safe(`HTTP ${http.status}${reason}${location}`);
 }
 
 /** The last line: how many ports, hosts, how long, and the states. */

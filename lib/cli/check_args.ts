@@ -5,6 +5,8 @@ import { MAX_CONCURRENCY } from "../net/probe.ts";
 import { parseTargets, type Target } from "../net/targets.ts";
 import type { StartTlsProtocol } from "../protocol/starttls.ts";
 import type { ParsedFlags } from "./flags.ts";
+import { sourceAddress } from "./connect_args.ts";
+import { HTTP_ALIASES, HTTP_LISTS, HTTP_STRINGS, type HttpArgs, httpArgs } from "./http_args.ts";
 import {
   ALIASES,
   clientTls,
@@ -53,6 +55,16 @@ export interface CheckCommand extends ReportOptions, LookupArgs {
   banner: boolean;
   /** How results are written. */
   format: CheckFormat;
+  /** What the http:// and https:// targets are asked (their defaults when no option is given). */
+  http?: HttpArgs;
+  /** How https:// targets trust the server: the TLS options, which apply to them as given. */
+  httpsTls?: TlsClientArgs;
+  /** The local address the HTTP targets are dialled from (`--source`). */
+  source?: string;
+  /** Probe until every target is up, for at most this long (`--wait`). */
+  waitMs?: number;
+  /** With --wait: the pause between attempts when `--interval` is given (else a backoff). */
+  waitIntervalMs?: number;
 }
 
 /**
@@ -76,9 +88,14 @@ export const CHECK_ARGS: CommandArgs<CheckCommand> = {
       "targets",
       "format",
       ...TLS_CLIENT_STRINGS,
+      "cert",
+      "key",
+      ...HTTP_STRINGS,
+      "source",
+      "wait",
     ],
-    collect: [...TLS_CLIENT_LISTS],
-    alias: { ...ALIASES, c: "count", k: "insecure" },
+    collect: [...TLS_CLIENT_LISTS, ...HTTP_LISTS],
+    alias: { ...ALIASES, c: "count", k: "insecure", ...HTTP_ALIASES, s: "source" },
     elsewhere: { "idle-timeout": 'is not for check; it takes "--timeout"' },
   },
   toCommand: toCheck,
@@ -113,25 +130,76 @@ function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
     throw new UsageError('Conflicting options "--send" and "--banner": choose one');
   }
   const format = checkFormat(flags.strings.get("format"), report.json);
+  const targets = parseTargets(words);
+  const web = httpOptions(flags, targets, targetsFile !== undefined);
   return {
     command: "check",
-    targets: parseTargets(words),
+    targets,
     targetsFile,
     timeoutMs: optionalDuration(flags, "timeout") ?? CHECK_DEFAULTS.timeoutMs,
     count: optionalCount(flags, "count", 1_000_000) ?? 1,
     intervalMs: optionalDuration(flags, "interval") ?? CHECK_DEFAULTS.intervalMs,
     concurrency: optionalCount(flags, "concurrency", MAX_CONCURRENCY) ??
       CHECK_DEFAULTS.concurrency,
-    tls: tlsWanted ? clientTls(flags, true) : clientTls(flags, false) && undefined,
+    tls: tlsWanted
+      ? clientTls(flags, true)
+      : clientTls(flags, web.https, "--tls or an https:// target") && undefined,
+    httpsTls: web.https ? clientTls(flags, true) : undefined,
     starttls,
     warnDays,
     send,
     banner,
     format,
     ...lookup(flags),
+    ...web.options,
     ...report,
     json: format === "json",
   };
+}
+
+/**
+ * The HTTP targets' options (`--method`, `-H`, `--expect`, `--expect-body`, `--unix-socket`,
+ * `--source`) and `--wait`: each is refused where it has nothing to apply to. A --targets file
+ * may bring HTTP targets, so its presence lets them through.
+ */
+function httpOptions(
+  flags: ParsedFlags,
+  targets: Target[],
+  fromFile: boolean,
+): {
+  https: boolean;
+  options: Pick<CheckCommand, "http" | "source" | "waitMs" | "waitIntervalMs">;
+} {
+  const anyHttp = fromFile || targets.some((t) => t.http);
+  const https = fromFile || targets.some((t) => t.http?.tls);
+  const http = httpArgs(flags);
+  if (http && !anyHttp) {
+    throw new UsageError(
+      "HTTP options (--method, -H, --expect, --expect-body, --unix-socket) go with " +
+        "http:// or https:// targets, such as http://127.0.0.1:8080/healthz",
+    );
+  }
+  const rawSource = flags.strings.get("source");
+  let source: string | undefined;
+  if (rawSource !== undefined) {
+    if (targets.some((t) => !t.http)) {
+      throw new UsageError(
+        'Option "--source" applies to http:// and https:// targets only in check',
+      );
+    }
+    if (http?.unixSocket !== undefined) {
+      throw new UsageError(`Option "--source" is for TCP: a Unix socket has no source address`);
+    }
+    source = sourceAddress(rawSource).address;
+  }
+  const waitMs = optionalDuration(flags, "wait");
+  if (waitMs !== undefined && flags.strings.has("count")) {
+    throw new UsageError(
+      'Conflicting options "--wait" and "--count": --wait probes until every target is up',
+    );
+  }
+  const waitIntervalMs = waitMs === undefined ? undefined : optionalDuration(flags, "interval");
+  return { https, options: { http, source, waitMs, waitIntervalMs } };
 }
 
 function checkFormat(raw: string | undefined, json: boolean): CheckFormat {

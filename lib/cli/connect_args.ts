@@ -43,13 +43,24 @@ export interface ConnectCommand extends ReportOptions, LookupArgs {
   hexdump: boolean;
   /** Receive only (`-d`): never read stdin, never half-close; read the server to its end. */
   recvOnly: boolean;
+  /** Dial again while the server is not up (refused, unreachable, unresolved), this long. */
+  waitMs?: number;
 }
 
 /** connect's options and its validated command. */
 export const CONNECT_ARGS: CommandArgs<ConnectCommand> = {
   spec: {
     boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "crlf", "hexdump", "recv-only"],
-    string: ["timeout", "idle-timeout", "send", ...TLS_CLIENT_STRINGS, "cert", "key", "source"],
+    string: [
+      "timeout",
+      "idle-timeout",
+      "send",
+      ...TLS_CLIENT_STRINGS,
+      "cert",
+      "key",
+      "source",
+      "wait",
+    ],
     collect: [...TLS_CLIENT_LISTS],
     alias: { ...ALIASES, k: "insecure", C: "crlf", x: "hexdump", s: "source", d: "recv-only" },
   },
@@ -107,6 +118,7 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
     source: source?.address,
     hexdump: flags.booleans.has("hexdump"),
     recvOnly,
+    waitMs: optionalDuration(flags, "wait"),
     ...looked,
     // A source address of one family connects only to the target's addresses of that family.
     ...(source ? { family: source.family } : {}),
@@ -115,7 +127,7 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
 }
 
 /** `--source`: an IP address (IPv6 with or without brackets), and its family. */
-function sourceAddress(raw: string): { address: string; family: 4 | 6 } {
+export function sourceAddress(raw: string): { address: string; family: 4 | 6 } {
   const address = raw.replace(/^\[(.*)\]$/s, "$1");
   const family = ipFamily(address);
   if (family === 0) {

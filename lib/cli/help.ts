@@ -207,6 +207,22 @@ Options:
                           collector)
   -4, -6, -n              only IPv4 or IPv6 addresses; no name lookups
 
+HTTP (http://HOST[:PORT]/PATH and https://... targets, mixed with the others):
+one HTTP/1.1 request, redirects not followed; healthy (open) when the status
+is 200-399, else unhealthy with the reason. https:// is verified as connect
+verifies (the TLS options below apply; a certificate failure exits 5).
+      --expect STATUS     healthy statuses: 200, 2xx, 200,204 or 200-299
+      --expect-body TEXT  the body (its first 64 KiB) must hold TEXT
+  -H, --header 'N: V'     send this header (repeatable; 'N:' drops a default)
+      --method GET|HEAD   the request's method (default GET)
+      --unix-socket PATH  connect to this Unix socket instead (as curl has it)
+  -s, --source ADDR       connect from this local address
+
+Waiting:
+      --wait DURATION     probe every target until all are up, then exit 0;
+                          after DURATION exit 1 with each target's last state
+                          (tries 100 ms to 1 s apart, or --interval apart)
+
 TLS:
       --tls               do a TLS handshake after the connect and report the
                           version, ALPN, certificate (subject, names, issuer,
@@ -233,6 +249,8 @@ Examples:
   tcpkit check --starttls smtp mail.lan:25
   tcpkit check --targets hosts.txt --format prometheus > tcpkit.prom
   tcpkit check localhost:1-1024 --json | jq 'select(.state == "open")'
+  tcpkit check http://127.0.0.1:8080/healthz    a container's health check
+  tcpkit check --wait 60s db:5432 http://api:8080/ready   wait for dependencies
 `,
   connect: `Usage: tcpkit connect HOST:PORT [--send TEXT] [options]
        tcpkit connect HOST PORT | tls://HOST:PORT | unix:/path [options]
@@ -270,6 +288,8 @@ Options:
   -x, --hexdump       each direction's bytes as a hex dump on stderr
   -s, --source ADDR   connect from this local IP address (one of this host's);
                       only the target's addresses of its family are tried
+      --wait DURATION connect again while refused, unreachable or unresolved,
+                      up to DURATION (100 ms to 1 s apart), as wait-for-it does
   -4, -6              IPv4 or IPv6 addresses only
   -n, --numeric       no name lookup: HOST must be an address
   -v, --verbose       report where we connected, how fast, the TLS session, and

@@ -4,6 +4,7 @@
  * certificate with --tls or --starttls; the first byte with --send or --banner; tcping-style
  * repeats with --count. Results go to stdout as text, JSON Lines or Prometheus metrics.
  */
+import denoJson from "../../deno.json" with { type: "json" };
 import type { CheckCommand } from "../cli/args.ts";
 import { ExitCode } from "../errors.ts";
 import type { ChunkSink, ChunkSource } from "../io/chunks.ts";
@@ -19,6 +20,10 @@ import type { SessionOptions } from "../check/session.ts";
 import { withTargetsFile } from "../check/targets_file.ts";
 import { probeText, textReport } from "../check/text.ts";
 import { exitCodeOf, isGroup } from "../check/verdict.ts";
+import { DEFAULT_EXPECT } from "../check/expect.ts";
+import type { HttpProbeOptions } from "../check/http.ts";
+import { attemptJson, backoffMs, pendingTargets, statusLine } from "../check/wait.ts";
+import { formatDuration } from "../format.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 import { guardOutput } from "./output.ts";
 
@@ -30,6 +35,13 @@ export interface CheckIO {
   input?: ChunkSource;
   /** Aborted on Ctrl-C: check stops probing, prints what it found so far and returns 130. */
   signal?: AbortSignal;
+  /**
+   * With --wait, on a terminal: writes the status line in place (stderr), `width` columns at
+   * most. Without it, no status line is drawn.
+   */
+  status?: { write(text: string): void; width: number };
+  /** Writes a line on stderr (--wait's outcome), `tcpkit: ` before it. */
+  notice?: (line: string) => void;
 }
 
 const encoder = new TextEncoder();
@@ -90,15 +102,24 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
   const output = lineWriter(io.output);
   const targets = await withTargetsFile(command.targets, command.targetsFile, io.input);
   const rows = rowsOf(targets);
-  const results = new CheckResults(rows.count);
-  const hosts = new HostAddresses(targets.flatMap((t) => t.hosts), {
+  const waitMs = command.waitMs;
+  // With --wait each attempt replaces the last: the report shows where each target stands now.
+  const results = new CheckResults(rows.count, { latestOnly: waitMs !== undefined });
+  const hosts = new HostAddresses(targets.flatMap((t) => t.http ? [] : t.hosts), {
     family: command.family,
     numeric: command.numeric,
     timeoutMs: command.timeoutMs,
   });
   const session = await sessionOptions(command);
   const repeated = command.count > 1;
-  const { signal } = io;
+  // --wait ends at its deadline as Ctrl-C would, but it is not an interruption.
+  const waitOver = new AbortController();
+  const waitTimer = waitMs === undefined ? undefined : setTimeout(() => waitOver.abort(), waitMs);
+  const signal = waitMs === undefined
+    ? io.signal
+    : io.signal
+    ? AbortSignal.any([io.signal, waitOver.signal])
+    : waitOver.signal;
 
   // With --count, each probe of a HOST:PORT target gets a line as soon as it and the targets
   // before it have theirs, so that each round's lines are in the order given.
@@ -122,7 +143,12 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
         row,
         command.format === "json"
           ? probeJson(place, targets[place.target].text, addressOf(row), round, outcome)
-          : probeText(place, round, outcome),
+          : probeText(
+            place,
+            round,
+            outcome,
+            targets[place.target].http && targets[place.target].text,
+          ),
       );
       for (
         let line = waiting.get(singles[next]);
@@ -140,21 +166,44 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
     return job < 0 ? null : lastPlan!.addresses[lastPlan!.jobs[2 * job]];
   };
 
+  const allUp = () => verdictsOf(rows, results).every((verdict) => verdict === "up");
+  const onAttempt = (attempt: number) => {
+    const pending = pendingTargets(rows, results);
+    const elapsed = performance.now() - started;
+    if (command.format === "json") {
+      output.write(attemptJson(pending, targets.length, attempt, elapsed));
+    } else if (io.status && pending.length > 0) {
+      const { write, width } = io.status;
+      write(`\r\x1b[K${statusLine(pending, targets.length, attempt, elapsed, waitMs!, width)}`);
+    }
+  };
   const done = await runRounds(rows, hosts, results, {
-    count: command.count,
+    count: waitMs === undefined ? command.count : Infinity,
+    pauseMs: waitMs === undefined
+      ? undefined
+      : (round) => command.waitIntervalMs ?? backoffMs(round),
+    done: waitMs === undefined ? undefined : allUp,
     intervalMs: command.intervalMs,
+    http: await httpOptions(command),
     timeoutMs: command.timeoutMs,
     concurrency: command.concurrency,
     signal,
     session,
     tlsName: session?.tls ? (host) => command.tls?.sni ?? host : undefined,
     onProbe,
-    onRound: () => output.done(),
+    onRound: (round) => {
+      if (waitMs !== undefined) onAttempt(round);
+      return output.done();
+    },
     onPlan: (plan) => lastPlan = plan,
   });
+  clearTimeout(waitTimer);
 
-  const interrupted = signal?.aborted ?? false;
-  const exitCode = interrupted ? ExitCode.interrupted : exitCodeOf(verdictsOf(rows, results));
+  const interrupted = io.signal?.aborted ?? false;
+  let exitCode = interrupted ? ExitCode.interrupted : exitCodeOf(verdictsOf(rows, results));
+  if (waitMs !== undefined && !interrupted) {
+    exitCode = waitOutcome(command, rows, results, done.rounds, performance.now() - started, io);
+  }
   const report: CheckReport = {
     rows,
     results,
@@ -173,6 +222,69 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
     : textReport(report);
   await output.writeAll(lines);
   return exitCode;
+}
+
+/**
+ * After --wait: rows the deadline caught before their first answer are timeouts; the status
+ * line gives way to one line on stderr; 0 when every target is up, else 1 (the deadline).
+ */
+function waitOutcome(
+  command: CheckCommand,
+  rows: ReturnType<typeof rowsOf>,
+  results: CheckResults,
+  attempts: number,
+  elapsedMs: number,
+  io: CheckIO,
+): number {
+  for (let row = 0; row < rows.count; row++) {
+    if (results.probes(row) === 0) {
+      results.record(row, {
+        state: "timeout",
+        reason: `no answer within --wait ${formatDuration(command.waitMs!)}`,
+      });
+    }
+  }
+  const pending = pendingTargets(rows, results);
+  const total = rows.targets.length;
+  io.status?.write("\r\x1b[K");
+  const tries = `${attempts} attempt${attempts === 1 ? "" : "s"}`;
+  if (pending.length === 0) {
+    if (io.status) {
+      io.notice?.(
+        `${total === 1 ? "the target is" : `all ${total} targets are`} up after ${
+          formatDuration(elapsedMs)
+        } (${tries})`,
+      );
+    }
+    return ExitCode.ok;
+  }
+  if (command.format !== "json") {
+    io.notice?.(
+      `gave up waiting after ${
+        formatDuration(command.waitMs!)
+      } (${tries}): ${pending.length} of ${total} target${total === 1 ? "" : "s"} not up`,
+    );
+  }
+  return ExitCode.network;
+}
+
+/** How HTTP targets are probed: the command's HTTP options, or their defaults. */
+async function httpOptions(command: CheckCommand): Promise<Omit<HttpProbeOptions, "signal">> {
+  const http = command.http;
+  const tls = command.httpsTls && await clientTlsOptions(command.httpsTls, command.timeoutMs);
+  return {
+    timeoutMs: command.timeoutMs,
+    method: http?.method ?? "GET",
+    headers: http?.headers ?? [],
+    userAgent: `tcpkit/${denoJson.version}`,
+    expect: { status: http?.expect ?? DEFAULT_EXPECT, body: http?.expectBody },
+    tls,
+    family: command.family,
+    numeric: command.numeric,
+    source: command.source,
+    unixSocket: http?.unixSocket,
+    concurrency: command.concurrency,
+  };
 }
 
 /** What a session probe does, when a probe is more than a connect; undefined when it is not. */

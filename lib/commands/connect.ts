@@ -63,7 +63,7 @@ export const CONNECT_TIMEOUT_MS = 10_000;
  */
 export async function connect(command: ConnectCommand, io: ConnectIO): Promise<number> {
   const timeoutMs = command.timeoutMs ?? CONNECT_TIMEOUT_MS;
-  const dialed = await dial(command.target, {
+  const dialOptions = {
     timeoutMs: timeoutMs || undefined,
     family: command.family,
     numeric: command.numeric,
@@ -75,7 +75,19 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
         wantCertificate: io.reporter.shows(),
       }
       : undefined,
-  });
+  };
+  const dialed = command.waitMs === undefined
+    ? await dial(command.target, dialOptions)
+    : await (await import("../net/dial_wait.ts")).dialWaiting(command.target, {
+      ...dialOptions,
+      waitMs: command.waitMs,
+      onRetry: (attempt, reason, elapsedMs) =>
+        io.reporter.event(
+          "waiting",
+          { attempt, reason, elapsed_ms: round(elapsedMs) },
+          `waiting: ${reason} (attempt ${attempt}, ${formatDuration(elapsedMs)})`,
+        ),
+    });
   const { conn, peer, connectMs } = dialed;
   // With a known size (stdin from a file), the line shows what was sent of it.
   const total = command.send === undefined && !command.recvOnly

@@ -4,6 +4,7 @@ import { UsageError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
 import { parsePort, splitHost, validateHost } from "./address.ts";
 import { serviceNamePort } from "./services.ts";
+import { type HttpTarget, isHttpUrl, parseHttpTarget } from "./http_target.ts";
 
 /** The most addresses one target may stand for: an IPv4 /16 (less two), or an IPv6 /112. */
 export const MAX_TARGET_ADDRESSES = 65_536;
@@ -35,6 +36,8 @@ export interface Target {
   kind: "port" | "range" | "list";
   /** True when the hosts came from a subnet or an address range rather than one host. */
   group: boolean;
+  /** An `http://` or `https://` target: one request, its answer judged (one host, one port). */
+  http?: HttpTarget;
 }
 
 const TARGET_FORMS = "expected HOST:PORT, HOST:FIRST-LAST or HOST:P1,P2,...";
@@ -162,6 +165,11 @@ export function dedupe(targets: readonly Target[]): Target[] {
   const seen = new Map<string, Set<number>[]>();
   const out: Target[] = [];
   for (const target of targets) {
+    // Each URL is a request of its own, whoever else uses its host and port.
+    if (target.http) {
+      out.push(target);
+      continue;
+    }
     const mine = new Set(target.ports);
     const pieces: { hosts: string[]; ports: number[] }[] = [];
     let piece: { hosts: string[]; ports: number[] } | undefined;
@@ -218,6 +226,20 @@ function tooManyProbes(probes: string): UsageError {
   );
 }
 
+/** An `http://` or `https://` target: one host, one port, and the request. */
+function httpTargetOf(raw: string): Target {
+  const http = parseHttpTarget(raw);
+  return {
+    text: raw,
+    hosts: [http.hostname],
+    hostname: http.hostname,
+    ports: [http.port],
+    kind: "port",
+    group: false,
+    http,
+  };
+}
+
 /**
  * Pairs bare hosts with the port word after them, and parses the rest as targets. `tally`
  * counts the probes made so far, across calls: the limit is checked target by target, so that
@@ -232,6 +254,10 @@ function pairWords(words: readonly string[], tally: { probes: number }): Target[
   };
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
+    if (isHttpUrl(word)) {
+      add(httpTargetOf(word));
+      continue;
+    }
     const next = words[i + 1] as string | undefined;
     const hosts = attempt(() => parseHosts(word));
     const ports = next === undefined ? undefined : attempt(() => parsePorts(next));

@@ -266,6 +266,7 @@ Deno.test("parseCommandLine() parses connect HOST:PORT with defaults", () => {
     source: undefined,
     hexdump: false,
     recvOnly: false,
+    waitMs: undefined,
     numeric: false,
     verbose: false,
     json: false,

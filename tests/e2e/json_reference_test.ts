@@ -241,6 +241,39 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.cl
     ]);
     record("check", certificate.stdout, certificate.stderr);
   }
+  // check http://: the answer's "http" and "total_ms"; --wait's "attempt"; connect --wait's
+  // "waiting" (a peer that answers HTTP once and closes: serve --reply).
+  {
+    await using web = await Server.start([
+      "127.0.0.1:0",
+      "-k",
+      "--reply",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    ]);
+    const url = `http://127.0.0.1:${web.port}/healthz`;
+    const counted = await tcpkit(["check", url, "--count", "2", "--interval", "10ms", "--json"]);
+    assertEquals(counted.code, 0, counted.stdout + counted.stderr);
+    record("check", counted.stdout, counted.stderr);
+    const waited = await tcpkit([
+      "check",
+      "--wait",
+      "300ms",
+      url,
+      `127.0.0.1:${freePort()}`,
+      "--json",
+    ]);
+    assertEquals(waited.code, 1, waited.stdout + waited.stderr);
+    record("check", waited.stdout, waited.stderr);
+    const connectWait = await tcpkit([
+      "connect",
+      "--wait",
+      "300ms",
+      `127.0.0.1:${freePort()}`,
+      "--json",
+    ]);
+    assertEquals(connectWait.code, 1);
+    record("connect", connectWait.stderr);
+  }
   // A usage error, as JSON.
   record("any", (await tcpkit(["connect", "--json", "nowhere"])).stderr);
 
@@ -276,7 +309,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.cl
   ) {
     assert(seen.get("serve")?.has(event), `serve did not write "${event}"`);
   }
-  for (const event of ["connected", "tls", "warning", "closed", "output_closed"]) {
+  for (const event of ["connected", "tls", "warning", "closed", "output_closed", "waiting"]) {
     assert(seen.get("connect")?.has(event), `connect did not write "${event}"`);
   }
   for (const event of ["greeting", "dialogue", "connected", "tls"]) {
@@ -285,9 +318,10 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.cl
   for (const event of ["listening", "closed", "failover", "denied", "error", "stopped"]) {
     assert(seen.get("forward")?.has(event), `forward did not write "${event}"`);
   }
-  for (const event of ["probe", "result", "summary"]) {
+  for (const event of ["probe", "result", "summary", "attempt"]) {
     assert(seen.get("check")?.has(event), `check did not write "${event}"`);
   }
+  assert(seen.get("check")?.get("result")?.has("http"), `check http:// wrote no "http"`);
   assert(seen.get("check")?.get("result")?.has("tls"), `check --tls wrote no "tls"`);
   assert(seen.get("check")?.get("result")?.has("phases"), `check --count wrote no "phases"`);
 });
