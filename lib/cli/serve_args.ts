@@ -98,7 +98,7 @@ function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {
     mode,
     keepOpen: flags.booleans.has("keep-open"),
     idleTimeoutMs: optionalDuration(flags, "idle-timeout"),
-    access: access(flags),
+    access: access(flags, listen),
     hexdump: flags.booleans.has("hexdump"),
     label,
     ...report,
