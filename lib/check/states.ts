@@ -10,7 +10,8 @@ import type { NetFailure } from "../errors.ts";
  * - `unverified`: --tls: the certificate did not verify (or did not match --pin)
  * - `tls-error`: --tls or --starttls: the handshake or the STARTTLS dialogue failed
  * - `closed`: refused (RST), also a TCP self-connect
- * - `timeout`: no answer within --timeout (to the connect, or to --send or --banner)
+ * - `timeout`: no answer within --timeout (to the connect, or to --send; a server silent to
+ *   --banner is `open`, with a reason)
  * - `unreachable`: no route, host or network unreachable
  * - `unresolved`: the host name did not resolve
  * - `error`: any other failure, always with its reason

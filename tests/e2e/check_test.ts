@@ -320,7 +320,7 @@ Deno.test("check --count of a list and a range sums up each port's probes", asyn
   );
   assertMatch(
     out.stdout,
-    new RegExp(`^  ${p.closed} +closed +0/2 open, 100% loss, no answer$`, "m"),
+    new RegExp(`^  ${p.closed} +closed +0/2 open, 100% loss, closed \\(refused\\)$`, "m"),
   );
   assertMatch(out.stdout, /^127\.0\.0\.1:(\d+)-\1: 1 closed$/m);
   assertMatch(out.stdout, /^3 ports on 1 host in .+: 1 open, 2 closed$/m);
