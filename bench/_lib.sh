@@ -142,10 +142,14 @@ tcpkit_command() {
   else
     task=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tasks"]["tcpkit"])' \
       "$repo_dir/deno.json") || die "cannot read the tcpkit task from deno.json"
+    # The task is `R="$PWD" && cd "$INIT_CWD" && deno run ... "$R/main.ts"`: its deno run.
+    task=${task##*&& }
     read -r -a tcpkit_cmd <<<"$task"
     local i
     for i in "${!tcpkit_cmd[@]}"; do
-      if [[ ${tcpkit_cmd[i]} == main.ts ]]; then tcpkit_cmd[i]="$repo_dir/main.ts"; fi
+      if [[ ${tcpkit_cmd[i]} == main.ts || ${tcpkit_cmd[i]} == '"$R/main.ts"' ]]; then
+        tcpkit_cmd[i]="$repo_dir/main.ts"
+      fi
     done
   fi
   # Fill Deno's module and compile caches before anything is timed.

@@ -17,5 +17,32 @@ Deno.test("the compile task ships exactly the flags the end-to-end tests run tcp
 
 Deno.test("the compile task builds main.ts, the entry point the tests run", () => {
   assertMatch(denoJson.tasks.compile, /^deno compile .* main\.ts$/);
-  assertMatch(denoJson.tasks.tcpkit, /^deno run .* main\.ts$/);
+  // The tcpkit task runs main.ts by its full path from the caller's directory (INIT_CWD).
+  assertMatch(
+    denoJson.tasks.tcpkit,
+    /^R="\$PWD" && cd "\$INIT_CWD" && deno run .* "\$R\/main\.ts"$/,
+  );
+});
+
+Deno.test("deno task tcpkit reads relative paths from the caller's directory, quietly", async () => {
+  // check finds the port open from the listen backlog: no accept is needed.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/targets.txt`, `127.0.0.1:${listener.addr.port}\n`);
+    const config = new URL("../deno.json", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "-q", "--config", config, "tcpkit", "check", "--targets", "targets.txt"],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    // Nothing of Deno's own (no "Download" lines on a first run: deno run --quiet).
+    assertEquals([out.code, stderr], [0, ""]);
+    assertMatch(new TextDecoder().decode(out.stdout), /1 open/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

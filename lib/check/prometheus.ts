@@ -142,7 +142,7 @@ export function prometheusReport(report: CheckReport, now: Date = new Date()): s
       );
       const n = results.probes(row);
       probes.samples.push(`${probes.name}{${base}} ${n}`);
-      loss.samples.push(`${loss.name}{${base}} ${value((n - results.opens(row)) / n)}`);
+      loss.samples.push(`${loss.name}{${base}} ${value(micro((n - results.opens(row)) / n))}`);
       for (const p of PHASES) {
         const s = results.stats(row, p)?.summary();
         if (!s) continue;
@@ -257,9 +257,14 @@ function escapeHelp(text: string): string {
   return text.replace(/[\\\n]/g, (c) => c === "\n" ? "\\n" : "\\\\");
 }
 
-/** Milliseconds as seconds. */
+/** Milliseconds as seconds, to the microsecond (0.004724, not 0.004723813000000007). */
 function seconds(ms: number): string {
-  return value(ms / 1000);
+  return value(micro(ms / 1000));
+}
+
+/** `v` rounded to six decimals: a timer's resolution, and what a person can read. */
+function micro(v: number): number {
+  return Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : v;
 }
 
 /** A sample value: a float as Go's ParseFloat reads it, `+Inf`, `-Inf`, `NaN`. */

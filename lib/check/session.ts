@@ -256,12 +256,17 @@ async function firstByte(
   read.catch(() => {}); // abandoned when the time is up: its failure is nobody's
   const n = await within(read, options.timeoutMs, QUIET);
   if (n === QUIET) {
-    return {
-      state: "timeout",
-      reason: `no answer within ${formatDuration(options.timeoutMs)} ${
-        options.send !== undefined ? "to --send" : "(--banner)"
-      }`,
-    };
+    // A port that took the connection is open; many servers (TLS, HTTP) wait for the client.
+    return options.send !== undefined
+      ? {
+        state: "timeout",
+        reason: `no answer within ${formatDuration(options.timeoutMs)} to --send`,
+      }
+      : {
+        state: "open",
+        reason: `no banner within ${formatDuration(options.timeoutMs)}: the server waits for ` +
+          "the client to speak first (as TLS and HTTP do: try --tls or --send)",
+      };
   }
   if (n === null) {
     return { state: "error", reason: "the server closed the connection without a byte" };

@@ -11,7 +11,8 @@ import type { NetFailure } from "../errors.ts";
  * - `tls-error`: --tls or --starttls: the handshake or the STARTTLS dialogue failed
  * - `unhealthy`: an HTTP target answered, but not as expected (its status, its body)
  * - `closed`: refused (RST), also a TCP self-connect
- * - `timeout`: no answer within --timeout (to the connect, or to --send or --banner)
+ * - `timeout`: no answer within --timeout (to the connect, or to --send; a server silent to
+ *   --banner is `open`, with a reason)
  * - `unreachable`: no route, host or network unreachable
  * - `unresolved`: the host name did not resolve
  * - `error`: any other failure, always with its reason

@@ -9,6 +9,7 @@ import { formatDuration } from "../format.ts";
 import { formatAddress } from "../net/address.ts";
 import { daysLeft } from "../commands/tls_options.ts";
 import type { RowPlace } from "./plan.ts";
+import type { CheckState } from "./states.ts";
 import {
   type CheckReport,
   describeTotals,
@@ -109,7 +110,7 @@ function rowLines(report: CheckReport, row: number, label: string): Line[] {
   const repeated = report.count > 1;
   const reason = results.reason(row, state);
   const latency = repeated
-    ? spreadText(report, row)
+    ? spreadText(report, row, state)
     : phasesText(results.last(row), report.verbose);
   const http = results.http(row);
   const lines: Line[] = [{
@@ -144,14 +145,18 @@ function phasesText(ms: Partial<Record<Phase, number>> | undefined, verbose: boo
   return [connect, others.join(", ")].filter(Boolean).join("; ");
 }
 
-/** With --count: answers, loss, and the connect's spread. */
-function spreadText(report: CheckReport, row: number): string {
+/**
+ * With --count: answers, loss, and the connect's spread; without a connect to time, why (a
+ * refused port answered, with a reset: it is closed, not silent).
+ */
+function spreadText(report: CheckReport, row: number, state: CheckState): string {
   const { results } = report;
   const probes = results.probes(row);
   const open = results.opens(row);
   const loss = Math.round(((probes - open) / probes) * 1000) / 10;
   const summary = results.stats(row, "connect")?.summary();
-  return `${open}/${probes} open, ${loss}% loss, ${summary ? summaryText(summary) : "no answer"}`;
+  const none = state === "closed" ? "closed (refused)" : "no answer";
+  return `${open}/${probes} open, ${loss}% loss, ${summary ? summaryText(summary) : none}`;
 }
 
 /** `min/avg/max 0.12 ms / 0.15 ms / 0.19 ms, stddev 0.03 ms, p95 0.19 ms`. */

@@ -99,7 +99,7 @@ function toForward(flags: ParsedFlags, report: ReportOptions): ForwardCommand {
     timeoutMs: optionalDuration(flags, "timeout") ?? FORWARD_DEFAULTS.timeoutMs,
     idleTimeoutMs: optionalDuration(flags, "idle-timeout"),
     proxyProtocol,
-    access: access(flags),
+    access: access(flags, listen),
     drainMs: optionalDuration(flags, "drain", { zero: true }) ?? FORWARD_DEFAULTS.drainMs,
     ...lookup(flags),
     ...report,

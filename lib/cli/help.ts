@@ -41,7 +41,9 @@ without --cert makes a certificate and prints the command that pins it.
 
 Common options:
   -v, --verbose              report connections, byte counts, durations and rates on stderr
-      --json                 report on stderr as JSON Lines instead of text
+      --json                 JSON instead of text: serve, connect and forward report on
+                             stderr as JSON Lines; check's results and greet's object go
+                             to stdout
   -h, --help                 show a command's help: its options and examples
 
 DURATION is 500ms, 2s, 1m or a bare number of seconds.
@@ -197,7 +199,8 @@ Options:
                           100 per thread, as more stall in one)
       --send TEXT         send TEXT after connecting and time the answer's
                           first byte (no answer in time: timeout)
-      --banner            time the server's first bytes, sending nothing
+      --banner            time the server's first bytes, sending nothing (a
+                          silent server is open, "no banner": TLS waits)
   -v, --verbose           list every port of a range, not only the open ones;
                           show name lookup times
       --json              JSON Lines on stdout: a "result" object per port,

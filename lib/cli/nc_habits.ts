@@ -99,11 +99,7 @@ function seconds(value: string | undefined): string {
 const timeout = (value: string | undefined) => `--timeout ${seconds(value)}`;
 const idleTimeout = (value: string | undefined) => `--idle-timeout ${seconds(value)}`;
 const same = (word: string) => () => word;
-const everywhere = (word: string) => ({
-  serve: same(word),
-  connect: same(word),
-  check: same(word),
-});
+const clients = (word: string) => ({ connect: same(word), check: same(word) });
 const itself = (_: unknown, flag: string) => flag;
 
 /**
@@ -170,6 +166,8 @@ export const NC_HABITS: readonly NcHabit[] = [
     say: (line) =>
       line.command === "check"
         ? `${option(line)}: tcpkit check only connects anyway, as in "${line.suggest("check")}"`
+        : line.command === "serve"
+        ? `${option(line)}: tcpkit serve listens; check ports with "tcpkit check HOST:PORTS"`
         : `${option(line)}: with tcpkit, check ports with "${line.suggest("check")}"`,
   },
   {
@@ -224,6 +222,9 @@ export const NC_HABITS: readonly NcHabit[] = [
     value: true,
     on: EVERYWHERE,
     say: (line) => {
+      if (line.command === "check" || line.command === "greet") {
+        return `${option(line)}: tcpkit ${line.command} sends nothing from stdin; leave it out`;
+      }
       const bound = line.value !== undefined && Number(line.value) > 0
         ? `; "${idleTimeout(line.value)}" bounds that wait`
         : "";
@@ -249,15 +250,13 @@ export const NC_HABITS: readonly NcHabit[] = [
     // --insecure (TLS), whose own message says where nc's -k belongs.
     flags: ["-k"],
     on: ["tcpkit"],
-    say: (line) =>
-      `${option(line)}, to keep listening: a client connects once; "-k" is for "tcpkit serve"`,
+    say: keepListening,
     as: { serve: same("-k") },
   },
   {
     flags: ["--keep-open"],
     on: ["tcpkit", "connect", "greet", "check"],
-    say: (line) =>
-      `${option(line)}, to keep listening: a client connects once; "-k" is for "tcpkit serve"`,
+    say: keepListening,
     as: { serve: same("-k") },
   },
   {
@@ -269,6 +268,9 @@ export const NC_HABITS: readonly NcHabit[] = [
       line.command === "serve"
         ? `${option(line)}: tcpkit serve takes the address to listen on before the port, ` +
           `as in "${line.suggest("serve")}"`
+        : line.command === "check" || line.command === "greet"
+        ? `${option(line)}: tcpkit chooses the source address only on connect, as in ` +
+          `"tcpkit connect --source ${line.value ?? "ADDR"} HOST PORT"`
         : `${option(line)}: with tcpkit, choose the source address with ` +
           `"--source ${line.value ?? "ADDR"}"`,
     as: { connect: (value) => `--source ${value ?? "ADDR"}` },
@@ -282,17 +284,22 @@ export const NC_HABITS: readonly NcHabit[] = [
   {
     flags: ["-C"],
     on: EVERYWHERE,
-    say: (line) => `${option(line)}: with tcpkit, send CRLF line endings with "--crlf"`,
-    as: { serve: same("--crlf"), connect: same("--crlf") },
+    say: (line) =>
+      line.command === undefined || line.command === "connect"
+        ? `${option(line)}: with tcpkit, send CRLF line endings with "--crlf"`
+        : `${option(line)}: tcpkit sends CRLF line endings only from connect, as in ` +
+          `"tcpkit connect HOST PORT --crlf"`,
+    as: { connect: same("--crlf") },
   },
   {
-    // Add the commands that have no -4 and -6 of their own.
+    // Add the commands that have no -4 and -6 of their own. serve listens where its address
+    // says (0.0.0.0:PORT for IPv4 only), so they are not carried over to it.
     flags: ["-4", "-6"],
     on: ["tcpkit"],
     say: (line) =>
       `${option(line)}: tcpkit takes "${line.flag}" after a command, ` +
       `as in "tcpkit connect ${line.flag} HOST PORT"`,
-    as: { serve: itself, connect: itself, check: itself },
+    as: { connect: itself, check: itself },
   },
   {
     // greet's -n is its --name.
@@ -300,21 +307,32 @@ export const NC_HABITS: readonly NcHabit[] = [
     on: ["tcpkit"],
     say: (line) =>
       `${option(line)}: tcpkit takes "-n" after a command, as in "tcpkit connect -n HOST PORT"`,
-    as: everywhere("-n"),
+    // serve looks up no name but the one it listens on.
+    as: clients("-n"),
   },
   {
     flags: ["--nodns"],
     on: EVERYWHERE,
-    say: (line) => `${option(line)}: with tcpkit, use "-n"`,
-    as: everywhere("-n"),
+    say: (line) =>
+      line.command === "serve"
+        ? `${option(line)}: tcpkit serve looks up only the address it listens on; leave it out`
+        : line.command === "greet"
+        ? `${option(line)}: with tcpkit greet, use "--numeric" ("-n" is its --name)`
+        : `${option(line)}: with tcpkit, use "-n"`,
+    as: clients("-n"),
   },
   {
     // tcpkit's own everywhere: only carried into suggestions.
     flags: ["-v", "--verbose"],
     on: [],
-    as: everywhere("-v"),
+    as: { serve: same("-v"), ...clients("-v") },
   },
 ];
+
+function keepListening(line: NcLine): string {
+  return `${option(line)}, to keep listening: a client connects once; a server that keeps ` +
+    `listening is "tcpkit serve PORT -k"`;
+}
 
 function sayWait(line: NcLine): string {
   return line.command === "serve"

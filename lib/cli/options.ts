@@ -2,7 +2,7 @@
 import { UsageError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
 import { parseHostAndPort } from "../net/address.ts";
-import { type Endpoint, parseEndpoint } from "../net/endpoint.ts";
+import { type Endpoint, type ListenEndpoint, parseEndpoint } from "../net/endpoint.ts";
 import { normalizeFingerprint } from "../net/fingerprint.ts";
 import { type Cidr, parseCidr } from "../net/gate.ts";
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from "../protocol/starttls.ts";
@@ -164,8 +164,20 @@ export function serverTls(flags: ParsedFlags, tls: boolean): TlsServerArgs {
   return args;
 }
 
-/** `--allow`, `--deny` and `--max-conns`. */
-export function access(flags: ParsedFlags): AccessArgs {
+/**
+ * `--allow`, `--deny` and `--max-conns`. On a Unix socket (`listen`), --allow and --deny are a
+ * usage error: its clients have no address to judge.
+ */
+export function access(flags: ParsedFlags, listen?: ListenEndpoint): AccessArgs {
+  if (listen?.kind === "unix") {
+    const given = ACCESS_LISTS.filter((name) => flags.lists.has(name)).map((name) => `--${name}`);
+    if (given.length > 0) {
+      throw new UsageError(
+        `Option "${given[0]}" is for TCP clients: a Unix socket's client has no address ` +
+          "(who may connect is the socket file's permissions)",
+      );
+    }
+  }
   return {
     allow: (flags.lists.get("allow") ?? []).map((raw) => parseCidr(raw, "--allow")),
     deny: (flags.lists.get("deny") ?? []).map((raw) => parseCidr(raw, "--deny")),

@@ -101,7 +101,7 @@ function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {
     // A chat room is for many clients: --chat keeps accepting, as ncat's does.
     keepOpen: flags.booleans.has("keep-open") || mode.kind === "chat",
     idleTimeoutMs: optionalDuration(flags, "idle-timeout"),
-    access: access(flags),
+    access: access(flags, listen),
     hexdump: flags.booleans.has("hexdump"),
     label,
     ...report,

@@ -4,7 +4,7 @@ import { formatEndpoint } from "../net/endpoint.ts";
 import { Gate } from "../net/gate.ts";
 import { listen } from "../net/listen.ts";
 import type { Reporter } from "../report.ts";
-import { forwardHandler } from "../server/forward.ts";
+import { FORWARD_DIRECTIONS, forwardHandler } from "../server/forward.ts";
 import { runServer } from "../server/server.ts";
 import {
   certificateNames,
@@ -42,7 +42,9 @@ export async function forward(command: ForwardCommand, io: ForwardIO): Promise<n
   const gate = command.access.allow.length + command.access.deny.length > 0
     ? new Gate({ allow: command.access.allow, deny: command.access.deny })
     : undefined;
-  const targets = command.targets.map(formatEndpoint).join(", then ");
+  // A tls:// target is shown as one: the plain address would say the bytes go out in clear.
+  const targets = command.targets.map((t) => `${t.tls ? "tls://" : ""}${formatEndpoint(t)}`)
+    .join(", then ");
   reporter.event(
     "listening",
     {
@@ -79,6 +81,7 @@ export async function forward(command: ForwardCommand, io: ForwardIO): Promise<n
       drainMs: command.drainMs,
       gate,
       maxConns: command.access.maxConns,
+      directions: FORWARD_DIRECTIONS,
     });
   } finally {
     listening.close();

@@ -118,27 +118,52 @@ export function parseTargets(words: readonly string[]): Target[] {
  * {@linkcode MAX_PROBES} probes in all
  */
 export function parseTargetsFile(text: string, source: string): Target[] {
+  const parser = targetsFileParser(source);
+  for (const line of text.split("\n")) parser.line(line);
+  return parser.targets();
+}
+
+/** A targets file parsed a line at a time, as it is read: see {@linkcode targetsFileParser}. */
+export interface TargetsFileParser {
+  /** Parses the file's next line (its line ending left out). */
+  line(text: string): void;
+  /** The targets of the lines so far, in the file's order, duplicates dropped. */
+  targets(): Target[];
+}
+
+/**
+ * The parser of {@linkcode parseTargetsFile}, fed one line at a time: a file is parsed as it is
+ * read, and the probe limit stops it at the line that passes it.
+ *
+ * @param source the file's name, for messages (`targets.txt line 3: ...`)
+ * @returns a parser that throws {@linkcode UsageError} naming the line, from `line()`
+ */
+export function targetsFileParser(source: string): TargetsFileParser {
   const targets: Target[] = [];
   const tally = { probes: 0 };
-  const lines = text.replace(/^\uFEFF/, "").split("\n");
-  for (const [index, line] of lines.entries()) {
-    const words = line.replace(/#.*/s, "").trim().split(/\s+/).filter((w) => w !== "");
-    if (words.length === 0) continue;
-    try {
-      const found = pairWords(words, tally);
-      if (found.length > 1) {
-        throw new UsageError(
-          `Extra target ${quote(found[1].text)}: expected one target per line, HOST:PORT or ` +
-            "HOST PORT",
-        );
+  let number = 0;
+  return {
+    line(text: string): void {
+      number++;
+      if (number === 1) text = text.replace(/^\uFEFF/, "");
+      const words = text.replace(/#.*/s, "").trim().split(/\s+/).filter((w) => w !== "");
+      if (words.length === 0) return;
+      try {
+        const found = pairWords(words, tally);
+        if (found.length > 1) {
+          throw new UsageError(
+            `Extra target ${quote(found[1].text)}: expected one target per line, HOST:PORT or ` +
+              "HOST PORT",
+          );
+        }
+        targets.push(found[0]);
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        throw new UsageError(`${escapeText(source)} line ${number}: ${e.message}`, e.command);
       }
-      targets.push(found[0]);
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      throw new UsageError(`${escapeText(source)} line ${index + 1}: ${e.message}`, e.command);
-    }
-  }
-  return dedupe(targets);
+    },
+    targets: () => dedupe(targets),
+  };
 }
 
 /**
@@ -160,10 +185,14 @@ export function parseTargetsFile(text: string, source: string): Target[] {
  * ```
  */
 export function dedupe(targets: readonly Target[]): Target[] {
-  // Each host's earlier port sets, rather than one entry per pair: a /16 times thirty ports
-  // would otherwise be two million strings.
-  const seen = new Map<string, Set<number>[]>();
+  // Each host's ports asked for so far. The hosts of one target share one set (a /16 times
+  // thirty ports is not two million entries) until a later target adds ports to a host: that
+  // host then gets a copy of its own, once. So the work is linear in the probes given.
+  const seen = new Map<string, Set<number>>();
+  const owned = new WeakSet<Set<number>>();
   const out: Target[] = [];
+  // The same host written the same way on many lines is parsed once.
+  const keys = new Map<string, string>();
   for (const target of targets) {
     // Each URL is a request of its own, whoever else uses its host and port.
     if (target.http) {
@@ -174,14 +203,26 @@ export function dedupe(targets: readonly Target[]): Target[] {
     const pieces: { hosts: string[]; ports: number[] }[] = [];
     let piece: { hosts: string[]; ports: number[] } | undefined;
     for (const host of target.hosts) {
-      const key = hostKey(host);
+      let key = keys.get(host);
+      if (key === undefined) {
+        key = hostKey(host);
+        if (!target.group) keys.set(host, key);
+      }
       const before = seen.get(key);
-      const ports = before
-        ? target.ports.filter((port) => !before.some((set) => set.has(port)))
-        : target.ports;
-      if (before) before.push(mine);
-      else seen.set(key, [mine]);
-      if (ports.length === 0) continue;
+      let ports = target.ports;
+      if (!before) {
+        seen.set(key, mine);
+      } else {
+        ports = target.ports.filter((port) => !before.has(port));
+        if (ports.length === 0) continue;
+        let own = before;
+        if (!owned.has(own)) {
+          own = new Set(before);
+          owned.add(own);
+          seen.set(key, own);
+        }
+        for (const port of ports) own.add(port);
+      }
       if (piece && sameNumbers(piece.ports, ports)) {
         piece.hosts.push(host);
       } else {
@@ -259,9 +300,11 @@ function pairWords(words: readonly string[], tally: { probes: number }): Target[
       continue;
     }
     const next = words[i + 1] as string | undefined;
-    const hosts = attempt(() => parseHosts(word));
+    // A word with one colon and no bracket is HOST:PORT, never a host alone (an IPv6 address
+    // has two colons at least): it is not tried as one, which would cost an exception a line.
+    const hosts = /^[^:[]*:[^:]*$/.test(word) ? undefined : attempt(() => parseHosts(word));
     const ports = next === undefined ? undefined : attempt(() => parsePorts(next));
-    if (!(hosts instanceof UsageError)) {
+    if (hosts !== undefined && !(hosts instanceof UsageError)) {
       // A word of digits, commas and dashes after a host was meant as its ports: say what is
       // wrong with them rather than that they are missing.
       if (ports instanceof UsageError && /^[\d,-]+$/.test(next as string)) throw ports;

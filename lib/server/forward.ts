@@ -10,6 +10,7 @@ import { closeQuietly } from "../net/close.ts";
 import { dial, type Dialed, type DialOptions } from "../net/dial.ts";
 import { type Endpoint, formatEndpoint } from "../net/endpoint.ts";
 import { toNetError } from "../net/errors.ts";
+import { formatBytes, formatDuration, formatRate } from "../format.ts";
 import { encodeProxyHeader, type ProxyPeer } from "../protocol/proxy.ts";
 import type { Reporter } from "../report.ts";
 import { type Handler, handlerOf, type SessionSummary } from "./server.ts";
@@ -70,7 +71,7 @@ async function forwardOne(session: Session, options: ForwardOptions): Promise<Se
       : failedSide(failure.leg, failure.side) === "client"
       ? (isReset(failure.cause) ? "client-reset" : "client-error")
       : (isReset(failure.cause) ? "target-reset" : "target-error");
-    return summary(session, dialed.peer, end, failure?.cause);
+    return summary(session, dialed, end, failure?.cause);
   } finally {
     closeQuietly(backend);
   }
@@ -136,14 +137,31 @@ const ENDS: Record<ForwardEnd, string> = {
 
 function summary(
   session: Session,
-  target: string,
+  dialed: Dialed,
   end: ForwardEnd,
   cause: unknown,
 ): SessionSummary {
+  const target = dialed.peer;
   const reason = cause === undefined ? "" : ` (${failureWords(toNetError(cause, target))})`;
+  const shown = dialed.tls ? `tls://${target}` : target;
   return {
     event: "closed",
     fields: { target, end },
-    text: `-> ${target}: ${session.describe()}; ${ENDS[end]}${reason}`,
+    text: `-> ${shown}: ${traffic(session)}; ${ENDS[end]}${reason}`,
   };
+}
+
+/** The words for the two directions of a forwarded connection, in its log lines. */
+export const FORWARD_DIRECTIONS = { received: "client to target", sent: "target to client" };
+
+/**
+ * A forwarded connection's bytes, each direction named (what the session received from the
+ * client went to the target): `client to target 212 B, target to client 5.1 KiB in 82 ms
+ * (64.4 KiB/s)`.
+ */
+function traffic(session: Session): string {
+  const ms = session.elapsed();
+  return `${FORWARD_DIRECTIONS.received} ${formatBytes(session.received)}, ` +
+    `${FORWARD_DIRECTIONS.sent} ${formatBytes(session.sent)} in ${formatDuration(ms)} ` +
+    `(${formatRate(session.sent + session.received, ms)})`;
 }

@@ -83,6 +83,8 @@ export interface ServerOptions {
   maxConns?: number;
   /** Sets up each session's tap (the hex dump of `-x`). */
   tap?: (session: Session) => SessionTap;
+  /** How the summary names the bytes received and sent (forward: "client to target", ...). */
+  directions?: { received: string; sent: string };
 }
 
 /** How long shutdown waits for closed sessions to settle before it summarises. */
@@ -280,7 +282,8 @@ export async function runServer(options: ServerOptions): Promise<number> {
         ...(options.drainMs ? { cut: cut ? open : 0 } : {}),
       },
       `stopped: ${totals.connections} connection${totals.connections === 1 ? "" : "s"}, ` +
-        `received ${formatBytes(totals.received)}, sent ${formatBytes(totals.sent)}` +
+        `${options.directions?.received ?? "received"} ${formatBytes(totals.received)}, ` +
+        `${options.directions?.sent ?? "sent"} ${formatBytes(totals.sent)}` +
         (cut ? `; ${open} still open at the end of the drain, closed` : ""),
       true,
     );

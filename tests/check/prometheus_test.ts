@@ -104,6 +104,20 @@ Deno.test("prometheusReport() with repeats: quantiles 0, 0.95 and 1, sum, count,
   assertEquals(samples.find((s) => s.name === "tcpkit_check_probes")?.value, 4);
 });
 
+Deno.test("prometheusReport() rounds seconds to the microsecond, and the loss to six places", () => {
+  const text = exposition(["127.0.0.1:22"], [[
+    { state: "open", ms: { connect: 4.723813000000007 } },
+    { state: "timeout" },
+    { state: "open", ms: { connect: 4.723813000000007 } },
+  ]]);
+  const values = text.split("\n").filter((l) => l.startsWith("tcpkit_check_")).map((l) =>
+    l.slice(l.lastIndexOf(" ") + 1)
+  );
+  assert(values.includes("0.004724"), text);
+  assert(values.includes("0.333333"), text);
+  assertEquals(values.filter((v) => /\.\d{7,}/.test(v)), []);
+});
+
 Deno.test("parseExposition() refuses what Prometheus refuses (the validator itself works)", () => {
   for (
     const bad of [

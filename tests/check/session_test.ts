@@ -85,6 +85,21 @@ Deno.test("a silent server is a timeout with the reason, its connect time kept",
   assert(outcome.ms!.connect! >= 0 && outcome.ms!.first_byte === undefined);
 });
 
+Deno.test("a server silent to --banner is open: it took the connection, and waits (TLS)", async () => {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => release = resolve);
+  await using s = server(() => held);
+  const outcome = await one(s.port, { banner: true, timeoutMs: 200 });
+  release();
+  assertEquals(outcome.state, "open");
+  assertEquals(
+    outcome.reason,
+    "no banner within 200 ms: the server waits for the client to speak first (as TLS and HTTP " +
+      "do: try --tls or --send)",
+  );
+  assert(outcome.ms!.connect! >= 0 && outcome.ms!.first_byte === undefined);
+});
+
 Deno.test("a server that closes without a byte is an error, with why", async () => {
   await using s = server(async () => {});
   const outcome = await one(s.port, { banner: true });

@@ -412,7 +412,7 @@ Deno.test("parseCommandLine() rejects connect options without their value", () =
 
 Deno.test("parseCommandLine() rejects serve's options for connect", () => {
   assertUsage(["connect", "h:1", "--echo"], 'Unknown option "--echo"');
-  assertUsage(["connect", "h:1", "--keep-open"], 'is for "tcpkit serve"');
+  assertUsage(["connect", "h:1", "--keep-open"], 'keeps listening is "tcpkit serve PORT -k"');
   // -k is --insecure, which is for TLS.
   assertUsage(["connect", "h:1", "-k"], 'Option "-k/--insecure" is for TLS');
 });

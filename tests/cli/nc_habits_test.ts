@@ -1,4 +1,6 @@
-import { assert, assertEquals, assertFalse } from "@std/assert";
+import { assert, assertEquals, assertFalse, assertThrows } from "@std/assert";
+import { parseCommandLine } from "../../lib/cli/args.ts";
+import { UsageError } from "../../lib/errors.ts";
 import { HOST_PORT, NC_HABITS, ncHabit } from "../../lib/cli/nc_habits.ts";
 
 /** ncHabit() for a command line typed as one string, the command word first if any. */
@@ -43,6 +45,17 @@ Deno.test("ncHabit() reads a cluster of nc options, -lvp PORT", () => {
   assertEquals(
     hint("-lkv -p 9000"),
     'Option "-l" is nc\'s: with tcpkit, listen with "tcpkit serve 9000 -k -v"',
+  );
+});
+
+Deno.test("ncHabit() carries to serve only what serve takes: -lvnp PORT is serve PORT -v", () => {
+  assertEquals(
+    hint("-lvnp 9000"),
+    'Option "-l" is nc\'s: with tcpkit, listen with "tcpkit serve 9000 -v"',
+  );
+  assertEquals(
+    hint("-l -4 -C --nodns 9000"),
+    'Option "-l" is nc\'s: with tcpkit, listen with "tcpkit serve 9000"',
   );
 });
 
@@ -422,4 +435,204 @@ Deno.test("NC_HABITS gives every row a message or a tcpkit form, and one row a f
       seen.add(flag);
     }
   }
+});
+
+// --- every hint runs -------------------------------------------------------------------------
+
+/**
+ * nc command lines, typed at tcpkit, that reach every row of the table from every place it is
+ * a habit, alone and with the options a suggestion carries over.
+ */
+const NC_LINES = [
+  // listening
+  "-l 9000",
+  "-lvnp 9000",
+  "-lvp 9000",
+  "-lk 9000",
+  "-lkv -p 9000",
+  "-l 127.0.0.1 9000",
+  "-l -s ::1 -p 9000",
+  "-l -w 30 9000",
+  "-l -C 9000",
+  "-l -4 9000",
+  "-l -6 -p 9000",
+  "-lnvp 9000 --ssl",
+  "-l --nodns 9000",
+  "-l --wait 3 9000",
+  "-lN -q 1 9000",
+  "-lU /tmp/s.sock",
+  "--listen --keep-open 9000",
+  "serve -l",
+  "serve 9000 -l -k",
+  "serve --listen 9000",
+  "serve -p 9000",
+  "serve 9000 -s 127.0.0.1",
+  "serve 9000 -w 5",
+  "serve 9000 --wait 5",
+  "serve 9000 -C",
+  "serve 9000 --ssl",
+  "serve 9000 --nodns",
+  "serve 9000 -q 1",
+  "serve 9000 -N",
+  "serve 9000 -z",
+  "serve -U /tmp/s.sock",
+  "serve 9000 -e /bin/cat",
+  "serve 9000 -c cat",
+  // connecting
+  "127.0.0.1 22",
+  "localhost 8080",
+  "example.org:80",
+  "[::1]:22",
+  "-v -w 2 -n 10.0.0.1 22",
+  "-N -q 1 example.org 80",
+  "--ssl -C example.org 443",
+  "-v db 5432",
+  "-4 example.org 80",
+  "-6 example.org 80",
+  "-n 10.0.0.1 22",
+  "-s 10.0.0.2 10.0.0.1 22",
+  "-U /tmp/s.sock",
+  "-p 9000",
+  "-w 2",
+  "-k example.org 80",
+  "--keep-open example.org 80",
+  "--nodns 10.0.0.1 22",
+  "-q 1",
+  "-N",
+  "-C",
+  "--ssl",
+  "-4",
+  "-n",
+  "-s 10.0.0.2",
+  "connect -p 5000 example.org 80",
+  "connect example.org 80 -w 3",
+  "connect example.org 80 --wait 3",
+  "connect example.org 80 -q 1",
+  "connect example.org 80 -N",
+  "connect example.org 80 -l",
+  "connect example.org 80 -z",
+  "connect example.org 80 --ssl",
+  "connect example.org 80 --nodns",
+  "connect -U /tmp/s.sock",
+  "connect example.org 80 --keep-open",
+  "connect example.org 80 -e /bin/sh",
+  "connect -c x example.org 80",
+  // checking
+  "example.org 20-25",
+  "-z example.org 20-25",
+  "-z example.org 22 80 443",
+  "-zv 10.0.0.5 22",
+  "-zv ::1 22",
+  "-zw 1 10.0.0.5 22",
+  "-zn 10.0.0.5 22",
+  "-z -4 example.org 22",
+  "-z --ssl -C example.org 443",
+  "-z -k example.org 22",
+  "-z",
+  "check -z localhost:22",
+  "check localhost:22 -w 2",
+  "check localhost:22 --wait 2",
+  "check localhost:22 -C",
+  "check localhost:22 --ssl",
+  "check localhost:22 -s 10.0.0.1",
+  "check localhost:22 -p 5000",
+  "check localhost:22 -l",
+  "check localhost:22 --nodns",
+  "check localhost:22 -N",
+  "check localhost:22 -q 1",
+  "check localhost:22 --keep-open",
+  "check -U /tmp/s.sock",
+  "check localhost:22 -e /bin/sh",
+  // greet
+  "greet localhost:25 -w 2",
+  "greet localhost:25 -C",
+  "greet localhost:25 --ssl",
+  "greet localhost:25 -l",
+  "greet localhost:25 -z",
+  "greet localhost:25 -p 5000",
+  "greet localhost:25 -s 10.0.0.1",
+  "greet localhost:25 --nodns",
+  "greet localhost:25 -N",
+  "greet localhost:25 -q 1",
+  "greet localhost:25 --keep-open",
+  "greet -U /tmp/s.sock",
+  "greet localhost:25 -c x",
+  // what tcpkit does not do (yet), and proxies
+  "-e /bin/sh -l 9000",
+  "-x 127.0.0.1:1080 example.org 80",
+  "--proxy 127.0.0.1:3128 example.org 80",
+  "greet localhost:25 -x 127.0.0.1:1080",
+  "-u -l 9000",
+  "-lu 9000",
+];
+
+/** Placeholders in suggestions, each with a value that stands for it. */
+const PLACEHOLDERS: Record<string, string> = {
+  "HOST:PORTS": "localhost:22",
+  HOST: "localhost",
+  PORT: "9000",
+  PORTS: "22",
+  DURATION: "2s",
+  ADDR: "127.0.0.1",
+  "/path": "/tmp/tcpkit.sock",
+};
+
+/** The words of a quoted suggestion, placeholders replaced by what they stand for. */
+function runnable(suggestion: string): string[] {
+  return suggestion.split(" ").slice(1).map((word) =>
+    word.replace(/HOST:PORTS|HOST|PORTS|PORT|DURATION|ADDR|\/path/g, (p) => PLACEHOLDERS[p])
+  );
+}
+
+/** A minimal command line of each command, for trying an option a hint gives on its own. */
+const SAMPLE: Record<string, string[]> = {
+  serve: ["serve", "9000"],
+  connect: ["connect", "localhost", "80"],
+  check: ["check", "localhost:80"],
+  greet: ["greet", "localhost:25"],
+};
+
+/**
+ * The command lines a hint suggests: each quoted `tcpkit ...`, and each option it gives for
+ * the command typed (`use "--tls"`) on a sample of that command. The option the message is
+ * about (`Option "-l" is nc's`) and words in parentheses (what tcpkit's own option is) are not
+ * suggestions.
+ */
+function suggestions(line: string, hint: string): string[][] {
+  // Without a command, an option is meant for connect, as nc's options are.
+  const first = line.split(" ")[0];
+  const command = first in SAMPLE ? first : "connect";
+  const text = hint.replace(/^Option "[^"]*"/, "").replace(/\([^)]*\)/g, "");
+  const out: string[][] = [];
+  for (const [, quoted] of text.matchAll(/"([^"]*)"/g)) {
+    if (quoted.startsWith("tcpkit ")) out.push(runnable(quoted));
+    else if (quoted.startsWith("-")) {
+      out.push([...SAMPLE[command], ...runnable(`tcpkit ${quoted}`)]);
+    }
+  }
+  return out;
+}
+
+Deno.test("ncHabit() gives a hint for each nc line of the table, the one the parser shows", () => {
+  for (const line of NC_LINES) {
+    const message = hint(line);
+    assert(message !== undefined, `no hint for "${line}"`);
+    const error = assertThrows(() => parseCommandLine(line.split(" ")), UsageError);
+    assertEquals(error.message, message, line);
+  }
+});
+
+Deno.test("ncHabit() suggests only command lines that tcpkit takes", () => {
+  const failures: string[] = [];
+  for (const line of NC_LINES) {
+    const message = hint(line) as string;
+    for (const words of suggestions(line, message)) {
+      try {
+        parseCommandLine(words);
+      } catch (e) {
+        failures.push(`"${line}": "${message}": tcpkit ${words.join(" ")}: ${e}`);
+      }
+    }
+  }
+  assertEquals(failures, []);
 });

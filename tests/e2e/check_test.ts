@@ -321,7 +321,7 @@ Deno.test("check --count of a list and a range sums up each port's probes", asyn
   );
   assertMatch(
     out.stdout,
-    new RegExp(`^  ${p.closed} +closed +0/2 open, 100% loss, no answer$`, "m"),
+    new RegExp(`^  ${p.closed} +closed +0/2 open, 100% loss, closed \\(refused\\)$`, "m"),
   );
   assertMatch(out.stdout, /^127\.0\.0\.1:(\d+)-\1: 1 closed$/m);
   assertMatch(out.stdout, /^3 ports on 1 host in .+: 1 open, 2 closed$/m);
@@ -415,6 +415,13 @@ Deno.test("check --targets reads a file, and - reads stdin: comments, blank line
   const missing = await tcpkit(["check", "--targets", `${dir.path}/none.txt`]);
   assertEquals(missing.code, 2);
   assertMatch(missing.stderr, /^tcpkit: cannot read --targets file ".*none\.txt": no such file\n/);
+  // A file without end is refused at its first line's bound, and the hint is check's.
+  const zero = await tcpkit(["check", "--targets", "/dev/zero"], { timeoutMs: 20_000 });
+  assertEquals([zero.code, zero.stderr], [
+    2,
+    "tcpkit: /dev/zero line 1: longer than 64 KiB; expected one HOST:PORT (or HOST PORT) a " +
+    'line\nTry "tcpkit check --help".\n',
+  ]);
 });
 
 Deno.test("check --send times the answer's first byte; a silent server times out, with why", async () => {

@@ -73,7 +73,7 @@ Deno.test("forward logs one line per connection: client, target, bytes each way,
   assertEquals(out.stdout, "12345");
   const line = await forward.stderr.waitFor(
     new RegExp(
-      `^tcpkit: 127\\.0\\.0\\.1:\\d+: -> 127\\.0\\.0\\.1:${echo.port}: sent 5 B, received 5 B in .*; closed$`,
+      `^tcpkit: 127\\.0\\.0\\.1:\\d+: -> 127\\.0\\.0\\.1:${echo.port}: client to target 5 B, target to client 5 B in .*; closed$`,
       "m",
     ),
   );
@@ -219,7 +219,10 @@ Deno.test("forward drains on SIGTERM: a transfer in flight finishes, then it exi
   await client.closeStdin();
   const out = await forward.result();
   assertEquals(out.code, 0, out.stderr);
-  assertMatch(out.stderr, /^tcpkit: stopped: 1 connection, received 1.95 KiB, sent 0 B$/m);
+  assertMatch(
+    out.stderr,
+    /^tcpkit: stopped: 1 connection, client to target 1.95 KiB, target to client 0 B$/m,
+  );
   assertEquals((await client.result()).code, 0);
 });
 
@@ -288,5 +291,22 @@ Deno.test("forward terminates TLS (--tls) in front of a plain backend, and origi
   ]);
   const plain = await tcpkit(["connect", `127.0.0.1:${originating.port}`, "--send", "plain in"]);
   assertEquals(plain.stdout, "plain in", plain.stderr);
-  assertStringIncludes(originating.stderr.text, "forwarding");
+  // The target is shown as TLS, where it is announced and in each connection's line (-v).
+  assertStringIncludes(
+    originating.stderr.text,
+    `forwarding to tls://127.0.0.1:${terminating.port}`,
+  );
+  originating.kill("SIGTERM");
+  await originating.result();
+  await using verbose = await startForward([
+    `tls://127.0.0.1:${terminating.port}`,
+    "--ca",
+    certs.ca.cert,
+    "-v",
+  ]);
+  const again = await tcpkit(["connect", `127.0.0.1:${verbose.port}`, "--send", "plain in"]);
+  assertEquals(again.stdout, "plain in", again.stderr);
+  await verbose.stderr.waitFor(
+    new RegExp(`-> tls://127\\.0\\.0\\.1:${terminating.port}: client to target 8 B, `),
+  );
 });

@@ -58,3 +58,16 @@ Deno.test("connect to a Unix socket that does not exist says so, exit 1", async 
     "tcpkit: cannot connect to unix:/nonexistent/tcpkit.sock: no such socket file\n",
   );
 });
+
+Deno.test("serve unix:/path --allow is a usage error at start: a Unix client has no address", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/app.sock`;
+  const out = await tcpkit(["serve", `unix:${path}`, "--echo", "-k", "--allow", "127.0.0.0/8"]);
+  assertEquals(out.code, 2, out.stderr);
+  assertMatch(
+    out.stderr,
+    /^tcpkit: option "--allow" is for TCP clients: .*\nTry "tcpkit serve --help"\.\n$/,
+  );
+  // Nothing was listening: no socket file was made.
+  assertEquals(await Deno.stat(path).then(() => true, () => false), false);
+});
