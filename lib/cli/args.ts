@@ -3,7 +3,7 @@ import { UsageError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
 import { CHECK_ARGS, type CheckCommand } from "./check_args.ts";
 import { CONNECT_ARGS, type ConnectCommand } from "./connect_args.ts";
-import { parseFlags } from "./flags.ts";
+import { type FlagSpec, parseFlags } from "./flags.ts";
 import { FORWARD_ARGS, type ForwardCommand } from "./forward_args.ts";
 import { GREET_ARGS, type GreetCommand } from "./greet_args.ts";
 import { ncHabit } from "./nc_habits.ts";
@@ -69,7 +69,11 @@ export function parseCommandLine(argv: string[]): Command {
     if (!(e instanceof UsageError)) throw e;
     const first = argv[0];
     const command = first !== undefined && Object.hasOwn(COMMAND_ARGS, first) ? first : undefined;
-    const habit = ncHabit(command, argv);
+    const habit = ncHabit(
+      command,
+      argv,
+      command ? ownOptions(COMMAND_ARGS[command].spec) : undefined,
+    );
     if (habit === undefined) throw e;
     throw new UsageError(habit, command ?? e.command);
   }
@@ -107,4 +111,10 @@ function parse(argv: string[]): Command {
     if (e instanceof UsageError && e.command === undefined) throw new UsageError(e.message, first);
     throw e;
   }
+}
+
+/** The options a command takes, as typed: `--name` and `-x`. */
+function ownOptions(spec: FlagSpec): Set<string> {
+  const long = [...spec.boolean, ...spec.string, ...(spec.collect ?? [])].map((n) => `--${n}`);
+  return new Set([...long, ...Object.keys(spec.alias ?? {}).map((a) => `-${a}`)]);
 }

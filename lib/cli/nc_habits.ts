@@ -268,7 +268,7 @@ export const NC_HABITS: readonly NcHabit[] = [
       line.command === "serve"
         ? `${option(line)}: tcpkit serve takes the address to listen on before the port, ` +
           `as in "${line.suggest("serve")}"`
-        : line.command === "check" || line.command === "greet"
+        : line.command === "greet"
         ? `${option(line)}: tcpkit chooses the source address only on connect, as in ` +
           `"tcpkit connect --source ${line.value ?? "ADDR"} HOST PORT"`
         : `${option(line)}: with tcpkit, choose the source address with ` +
@@ -370,7 +370,11 @@ interface Typed {
  * @param args the words typed after `tcpkit` (a first word that is `command` is skipped)
  * @returns the message, one line in sentence case, or undefined
  */
-export function ncHabit(command: string | undefined, args: readonly string[]): string | undefined {
+export function ncHabit(
+  command: string | undefined,
+  args: readonly string[],
+  known: ReadonlySet<string> = new Set(),
+): string | undefined {
   const words = command !== undefined && args[0] === command ? args.slice(1) : args;
   const { options, positionals } = read(words, command);
   const where = command ?? "tcpkit";
@@ -384,7 +388,8 @@ export function ncHabit(command: string | undefined, args: readonly string[]): s
       }
       continue;
     }
-    const typed = options.find((o) => habit.flags.includes(o.flag));
+    // An option the command takes as its own (connect's -C) is not the habit that went wrong.
+    const typed = options.find((o) => habit.flags.includes(o.flag) && !known.has(o.flag));
     if (typed) return habit.say(lineOf(command, typed, options, positionals));
   }
   return undefined;

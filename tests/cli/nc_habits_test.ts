@@ -393,6 +393,14 @@ Deno.test("ncHabit() says tcpkit takes -n after a command, and leaves greet's -n
   );
 });
 
+Deno.test("parseCommandLine() takes connect's own -C, not the nc habit, and words the real error", () => {
+  const error = assertThrows(
+    () => parseCommandLine(["connect", "127.0.0.1:1", "-d", "-C"]),
+    UsageError,
+  );
+  assertEquals(error.message, 'Conflicting options "--recv-only" and "--crlf": -d sends nothing');
+});
+
 Deno.test("ncHabit() answers -C with --crlf", () => {
   assertEquals(
     hint("connect example.org 25 -C"),
@@ -506,7 +514,6 @@ const NC_LINES = [
   "-s 10.0.0.2",
   "connect -p 5000 example.org 80",
   "connect example.org 80 -w 3",
-  "connect example.org 80 --wait 3",
   "connect example.org 80 -q 1",
   "connect example.org 80 -N",
   "connect example.org 80 -l",
@@ -531,10 +538,8 @@ const NC_LINES = [
   "-z",
   "check -z localhost:22",
   "check localhost:22 -w 2",
-  "check localhost:22 --wait 2",
   "check localhost:22 -C",
   "check localhost:22 --ssl",
-  "check localhost:22 -s 10.0.0.1",
   "check localhost:22 -p 5000",
   "check localhost:22 -l",
   "check localhost:22 --nodns",
