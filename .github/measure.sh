@@ -83,12 +83,17 @@ start_server() {
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 
 size=$(wc -c <"$bin" | tr -d ' ')
-version=$("$bin" --version)
-read -r median low high <<<"$(timed "$bin" --version)"
+version=$("$bin" --version) || {
+  echo "measure: $bin --version exited $?" >&2
+  exit 1
+}
+read -r median low high <<<"$(timed "$bin" --version)" || true
+[ -n "${high:-}" ] || exit 1
 version_time="$median ms (median of $runs; $low–$high)"
 
 start_server sink 127.0.0.1:0 -k --sink
-read -r median low high <<<"$(timed "$bin" check "127.0.0.1:$port")"
+read -r median low high <<<"$(timed "$bin" check "127.0.0.1:$port")" || true
+[ -n "${high:-}" ] || exit 1
 check_time="$median ms (median of $runs; $low–$high)"
 
 start_server idle 127.0.0.1:0 -k --echo
