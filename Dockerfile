@@ -14,3 +14,8 @@ COPY --from=build /out/tcpkit /usr/local/bin/tcpkit
 USER nonroot
 ENTRYPOINT ["/usr/local/bin/tcpkit"]
 CMD ["--help"]
+# Healthy while something accepts connections on port 9000 (the port of the example above),
+# checked by tcpkit itself: the image has no shell, curl or nc. A service on another port declares
+# its own check, e.g. in compose: test: ["CMD", "/usr/local/bin/tcpkit", "check", "127.0.0.1:PORT"].
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --start-interval=1s \
+  CMD ["/usr/local/bin/tcpkit", "check", "127.0.0.1:9000", "--timeout", "2s"]

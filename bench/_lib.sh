@@ -133,10 +133,11 @@ wait_listening() {
 
 # --- tcpkit --------------------------------------------------------------------------------
 
-# tcpkit_command: sets the array tcpkit_cmd. From env TCPKIT (split on spaces) when set, else
+# tcpkit_command: sets the array tcpkit_cmd. From env TCPKIT (split on spaces) or TCPKIT_BIN, else
 # exactly the `tcpkit` task of deno.json, with main.ts made absolute.
 tcpkit_command() {
   local task
+  TCPKIT=${TCPKIT:-${TCPKIT_BIN:-}} # a binary under test, as the tests take it
   if [[ -n ${TCPKIT:-} ]]; then
     read -r -a tcpkit_cmd <<<"$TCPKIT"
   else

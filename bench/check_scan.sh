@@ -35,8 +35,8 @@
 # 1,000 filtered ports in (b); every state in (c)); a scan that fails, or runs past its time
 # limit, is reported.
 #
-# Environment: TCPKIT (the tcpkit command; default "deno run --allow-net <repo>/main.ts"; split
-# on spaces).
+# Environment: TCPKIT (the tcpkit command, else TCPKIT_BIN; default
+# "deno run --allow-net <repo>/main.ts"; split on spaces).
 # Exit status: 0 when every scan ran and reported what was expected; 1 otherwise; 2 for usage.
 set -euo pipefail
 export LC_ALL=C
@@ -102,6 +102,7 @@ while (($# > 0)); do
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die_usage "--runs must be a positive number"
 
+TCPKIT=${TCPKIT:-${TCPKIT_BIN:-}} # a binary under test, as the tests take it
 if [[ -n ${TCPKIT:-} ]]; then
   read -r -a tcpkit_cmd <<<"$TCPKIT"
 else

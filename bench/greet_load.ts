@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "../deno.json" with { type: "json" };
+import { TCPKIT_SH } from "../tests/e2e/_cli.ts";
 import { seedServerScript } from "../tests/e2e/_seed.ts";
 
 const args = parseArgs(Deno.args, { string: ["sessions", "concurrency", "rounds", "only"] });
@@ -19,7 +20,6 @@ const SESSIONS = Number(args.sessions ?? 5000);
 const CONCURRENCY = Number(args.concurrency ?? 500);
 const ROUNDS = Number(args.rounds ?? 5);
 const NAMES = ["Michael", "Tracy", "Sarah"];
-const ROOT = new URL("../", import.meta.url);
 const RUN_FLAGS = denoJson.tasks.tcpkit.split(/\s+/).filter((w: string) => w.startsWith("--"));
 
 const PROMPT = "Server: What's your name?";
@@ -99,14 +99,8 @@ async function startServer(kind: Kind): Promise<ServerProcess> {
     // tcpkit logs every session on stderr. Here it goes to a file, as a server's log would in
     // use: a pipe into this busy process could fill and make tcpkit wait. `exec` keeps the pid.
     const log = await Deno.makeTempFile({ prefix: "tcpkit-greet-load-", suffix: ".log" });
-    const tcpkit = [
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      ...RUN_FLAGS,
-      new URL("main.ts", ROOT).pathname,
-    ]
-      .map((word) => `'${word}'`).join(" ");
+    // As the tests run it: deno run with the tcpkit task's flags, or TCPKIT_BIN (--allow-env).
+    const tcpkit = TCPKIT_SH;
     const child = new Deno.Command("bash", {
       args: ["-c", `exec ${tcpkit} serve 127.0.0.1:0 --greet -k 2> '${log}'`],
       stdout: "null",

@@ -15,9 +15,8 @@
  *
  * @module
  */
-import denoJson from "../deno.json" with { type: "json" };
+import { TCPKIT } from "../tests/e2e/_cli.ts";
 
-const MAIN_TS = new URL("../main.ts", import.meta.url).pathname;
 const ACCEPT_TIMEOUT_MS = 60_000;
 /** Time for the server to settle (allocations after accept, a minor GC) before a sample. */
 const SETTLE_MS = 1000;
@@ -41,11 +40,6 @@ const MODES: Mode[] = [
   { name: "reply", flags: ["--reply", "the server has received data"] },
   { name: "sink", flags: ["--sink"] },
 ];
-
-/** The flags tcpkit runs with (permissions, V8 settings): those of the `tcpkit` task. */
-const RUN_FLAGS: string[] = denoJson.tasks.tcpkit.split(/\s+/).filter((word: string) =>
-  word.startsWith("--")
-);
 
 interface Memory {
   rssKiB: number;
@@ -161,8 +155,9 @@ class ServerLog {
 }
 
 async function measure(mode: Mode, options: Options): Promise<Result> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...RUN_FLAGS, MAIN_TS, "serve", "127.0.0.1:0", ...mode.flags, "-k", "-v"],
+  // tcpkit as the tests run it: deno run with the tcpkit task's flags, or TCPKIT_BIN (--allow-env).
+  const child = new Deno.Command(TCPKIT[0], {
+    args: [...TCPKIT.slice(1), "serve", "127.0.0.1:0", ...mode.flags, "-k", "-v"],
     // A stdin that stays open and quiet: at its end the default mode half-closes every client.
     stdin: "piped",
     stdout: "null",

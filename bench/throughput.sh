@@ -15,7 +15,7 @@
 # pipe, no file), in no ratio. --timeout: a transfer still running after SECONDS (default
 # 60 + 1 per 10 MiB) is stopped and counted as failed.
 #
-# Environment: SIZE (bytes, as --size), TCPKIT (the tcpkit command; default
+# Environment: SIZE (bytes, as --size), TCPKIT (the tcpkit command, else TCPKIT_BIN; default
 # "deno run --allow-net <repo>/main.ts"; split on spaces).
 # Exit status: 0 when every transfer succeeded and every counted server received exactly SIZE
 # bytes; 1 otherwise; 2 for a usage error.
@@ -85,6 +85,7 @@ if [[ -z $timeout_s ]]; then
 fi
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die_usage "--timeout must be whole seconds"
 
+TCPKIT=${TCPKIT:-${TCPKIT_BIN:-}} # a binary under test, as the tests take it
 if [[ -n ${TCPKIT:-} ]]; then
   read -r -a tcpkit_cmd <<<"$TCPKIT"
 else

@@ -3,9 +3,15 @@ import { assertEquals, assertMatch } from "@std/assert";
 import denoJson from "../deno.json" with { type: "json" };
 import { PERMISSIONS, RUN_FLAGS } from "./e2e/_cli.ts";
 
-/** The flags that shape what runs: permissions and V8 settings. */
+/**
+ * The flags that shape what runs: permissions, unstable features, V8 and runtime settings
+ * (tests/bin/tcpkit-deno-run passes on the same ones from the compile task).
+ */
+const SHIPPED = /^--(allow-|deny-|unstable-|v8-flags|location|seed|env-file)/;
+
+/** The flags of a command line that shape what runs (see `SHIPPED`), sorted. */
 export function shippedFlags(line: string): string[] {
-  return line.split(/\s+/).filter((word) => /^--(allow-|deny-|v8-flags)/.test(word)).sort();
+  return line.split(/\s+/).filter((word) => SHIPPED.test(word)).sort();
 }
 
 Deno.test("the compile task ships exactly the flags the end-to-end tests run tcpkit with", () => {

@@ -75,11 +75,10 @@ export function stdinSource(): ChunkSource {
 
   const start = () => {
     const source = `self.onmessage = (e) => { (${readStdinIntoRing.toString()})(...e.data); };`;
-    const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
-    worker = new Worker(url, { type: "module" });
+    // A data: URL, not a blob: one, works in compiled binaries too (docs/architecture.md).
+    worker = new Worker(`data:text/javascript,${encodeURIComponent(source)}`, { type: "module" });
     failure = new Promise((resolve) => worker!.onmessage = (e) => resolve(String(e.data)));
     worker.postMessage([data, control]);
-    URL.revokeObjectURL(url);
   };
 
   return {

@@ -140,9 +140,9 @@ function runWorker(
     report: (job: number, code: number, latency: number, detail: string | null) => void;
   },
 ): Promise<void> {
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }));
+  // A data: URL, not a blob: one, works in compiled binaries too (docs/architecture.md).
+  const url = `data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`;
   const worker = new Worker(url, { type: "module" });
-  URL.revokeObjectURL(url);
   return new Promise<void>((resolve, reject) => {
     const { signal } = options;
     const finish = () => {

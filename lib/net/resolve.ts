@@ -357,7 +357,8 @@ const waiting = new Map<number, Waiter>();
 let nextId = 0;
 
 function startWorker(): Worker {
-  workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
+  // A data: URL, not a blob: one, works in compiled binaries too (docs/architecture.md).
+  workerUrl ??= `data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`;
   const started = new Worker(workerUrl, { type: "module", name: "tcpkit-lookup" });
   started.onmessage = (event: MessageEvent<LookupReply>) => {
     waiting.get(event.data.id)?.resolve(event.data);

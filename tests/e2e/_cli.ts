@@ -15,8 +15,38 @@ export const RUN_FLAGS: string[] = denoJson.tasks.tcpkit.split(/\s+/).filter((wo
 /** The permission flags among {@linkcode RUN_FLAGS}. */
 export const PERMISSIONS: string[] = RUN_FLAGS.filter((flag) => /^--(allow|deny)-/.test(flag));
 
-/** The argv that runs tcpkit. */
-export const TCPKIT: string[] = [Deno.execPath(), "run", "--quiet", ...RUN_FLAGS, MAIN];
+/**
+ * The executable under test when `TCPKIT_BIN` names one (a compiled binary, or any program taking
+ * tcpkit's arguments, such as tests/bin/tcpkit-deno-run), as an absolute path; else undefined.
+ * Reading it needs `--allow-env`, which `deno task test` gives: without it the variable cannot be
+ * seen, and the suite runs `deno run` as when it is not set.
+ */
+export const TCPKIT_BIN: string | undefined = binaryUnderTest();
+
+function binaryUnderTest(): string | undefined {
+  const allowed = Deno.permissions.querySync({ name: "env", variable: "TCPKIT_BIN" });
+  if (allowed.state !== "granted") return undefined;
+  const bin = Deno.env.get("TCPKIT_BIN");
+  if (!bin) return undefined;
+  const path = /^([A-Za-z]:)?[\\/]/.test(bin) ? bin : `${Deno.cwd()}/${bin}`;
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (e) {
+    throw new Error(`TCPKIT_BIN=${bin}: ${e instanceof Error ? e.message : e}`);
+  }
+  if (!info.isFile) throw new Error(`TCPKIT_BIN=${bin}: not a file`);
+  return path;
+}
+
+/**
+ * The argv that runs tcpkit: `TCPKIT_BIN` when set, else `deno run` of main.ts with
+ * {@linkcode RUN_FLAGS}. Every end-to-end test starts tcpkit through this (or
+ * {@linkcode TCPKIT_SH}), so that the same tests run against a compiled binary.
+ */
+export const TCPKIT: string[] = TCPKIT_BIN
+  ? [TCPKIT_BIN]
+  : [Deno.execPath(), "run", "--quiet", ...RUN_FLAGS, MAIN];
 
 /** The same, as a quoted shell word list, for pipelines run by bash. */
 export const TCPKIT_SH: string = TCPKIT.map((word) => `'${word}'`).join(" ");
