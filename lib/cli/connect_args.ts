@@ -13,6 +13,8 @@ import {
   type LookupArgs,
   oneTarget,
   optionalDuration,
+  type ProxyArgs,
+  proxyArgs,
   rejectHexdumpWithJson,
   REPORT,
   type ReportOptions,
@@ -22,7 +24,7 @@ import {
 } from "./options.ts";
 
 /** A validated `connect` command line. */
-export interface ConnectCommand extends ReportOptions, LookupArgs {
+export interface ConnectCommand extends ReportOptions, LookupArgs, ProxyArgs {
   /** The command's name. */
   command: "connect";
   /** Where to connect. */
@@ -47,7 +49,16 @@ export interface ConnectCommand extends ReportOptions, LookupArgs {
 export const CONNECT_ARGS: CommandArgs<ConnectCommand> = {
   spec: {
     boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "crlf", "hexdump"],
-    string: ["timeout", "idle-timeout", "send", ...TLS_CLIENT_STRINGS, "cert", "key", "source"],
+    string: [
+      "timeout",
+      "idle-timeout",
+      "send",
+      ...TLS_CLIENT_STRINGS,
+      "cert",
+      "key",
+      "source",
+      "proxy",
+    ],
     collect: [...TLS_CLIENT_LISTS],
     alias: { ...ALIASES, k: "insecure", C: "crlf", x: "hexdump", s: "source" },
   },
@@ -88,6 +99,7 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
     crlf: flags.booleans.has("crlf"),
     source: source?.address,
     hexdump: flags.booleans.has("hexdump"),
+    ...proxyArgs(flags, [target]),
     ...looked,
     // A source address of one family connects only to the target's addresses of that family.
     ...(source ? { family: source.family } : {}),
