@@ -58,7 +58,7 @@ export function basicCredentials(login: BasicLogin): string {
  * ```
  */
 export function encodeConnectRequest(authority: string, login?: BasicLogin): Uint8Array {
-  if (/[\s\x00-\x1f\x7f]/.test(authority)) {
+  if ([...authority].some((c) => c <= " " || c === "\x7f")) {
     throw new RangeError(`Invalid authority "${authority}"`);
   }
   const auth = login ? `Proxy-Authorization: ${basicCredentials(login)}\r\n` : "";
