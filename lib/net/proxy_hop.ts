@@ -83,7 +83,7 @@ export async function dialThroughProxy(
     try {
       proxied = await connect(
         { kind: "tcp", hostname: proxy.hostname, port: proxy.port, tls: false },
-        { ...options, family: undefined, numeric: false, timeoutMs: left() },
+        { ...options, family: undefined, timeoutMs: left() },
       );
     } catch (e) {
       throw asProxyConnectFailure(e, proxy);
