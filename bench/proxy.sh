@@ -105,8 +105,11 @@ for who in direct "${names[@]}"; do
     --connections "$connections" --concurrency "$concurrency" || true
 done
 
-echo "== (c) memory per idle proxied connection ($idle held open)"
+echo "== (c) memory per idle proxied connection ($idle held open; proxies started afresh)"
 ulimit -n $((4 * idle + 256)) 2>/dev/null || true
+for name in "${names[@]}"; do kill -TERM -- "-${ppid[$name]}" 2>/dev/null || true; done
+start_proxies
+sleep 1
 rss_of() { # the sum of VmRSS (kB) over the process group the proxy leads (setsid)
   local total=0 p
   for p in $(pgrep -g "$1"); do
@@ -121,7 +124,7 @@ for name in "${names[@]}"; do
     --count "$idle" >"$work_dir/idle.json" &
   holder=$!
   for _ in $(seq 600); do grep -q open "$work_dir/idle.json" 2>/dev/null && break; sleep 0.1; done
-  sleep 1
+  sleep 2
   after=$(rss_of "$pid")
   kill -TERM "$holder"; wait "$holder" 2>/dev/null || true
   printf '  %-10s %s; RSS %d -> %d kB: %.1f KiB per connection\n' "$name" \

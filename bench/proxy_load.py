@@ -62,13 +62,18 @@ async def rate(args):
 
 async def idle(args):
     held = []
+    failed = 0
     for start in range(0, args.count, 100):
         async def open_one():
-            reader, writer = await asyncio.open_connection("127.0.0.1", args.proxy)
-            await socks(reader, writer, args.target)
-            held.append(writer)
+            nonlocal failed
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", args.proxy)
+                await socks(reader, writer, args.target)
+                held.append(writer)
+            except Exception:  # noqa: BLE001
+                failed += 1
         await asyncio.gather(*(open_one() for _ in range(min(100, args.count - start))))
-    print(json.dumps({"open": len(held)}), flush=True)
+    print(json.dumps({"open": len(held), "failed": failed}), flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()

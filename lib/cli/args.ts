@@ -21,6 +21,7 @@ export { GREET_TIMEOUT_MS, GREET_WAIT_MS } from "./greet_args.ts";
 export type {
   AccessArgs,
   LookupArgs,
+  ProxyArgs,
   ReportOptions,
   TlsClientArgs,
   TlsServerArgs,

@@ -11,9 +11,11 @@ import { type Cidr, parseCidr } from "./gate.ts";
 export interface DestinationRule {
   /** As the user wrote it, for logs. */
   text: string;
+  /** A prefix the dialled address must be in. */
   cidr?: Cidr;
-  /** A name, lowercased. */
+  /** A name, lowercased: the name asked for, or one of its subdomains. */
   host?: string;
+  /** The destination's port, when the rule names one. */
   port?: number;
 }
 

@@ -24,7 +24,9 @@ export type ProxyEnv = Partial<Record<typeof PROXY_ENV_NAMES[number], string>>;
 
 /** The proxy chosen (its URL as the variable gives it), or none, and why, for `-v`. */
 export interface ProxyChoice {
+  /** The proxy URL, as the variable gives it; none when the target goes direct. */
   proxy?: string;
+  /** Which variable chose it, or why none did. */
   reason: string;
 }
 

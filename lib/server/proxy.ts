@@ -124,6 +124,8 @@ async function proxyOne(
     timedOut = true;
     session.close();
   }, options.handshakeTimeoutMs);
+  // The handshake is a few small messages each way: none may wait for Nagle's algorithm.
+  if ("setNoDelay" in session.conn) (session.conn as Deno.TcpConn).setNoDelay(true);
   const pending = new Pending(session.conn, session);
   let tunnel: Dialed | undefined;
   try {
