@@ -8,15 +8,16 @@
 #       bench/proxy_load.py (asyncio); "direct" is the generator's own ceiling;
 #   (c) IDLE proxied connections held open: memory per connection (RSS growth; for dante the sum
 #       over its processes).
-# Usage: bash bench/proxy.sh [--size BYTES] [--runs R] [--connections N] [--concurrency C]
+# Usage: bash bench/proxy.sh [--parts a,b,c] [--size BYTES] [--runs R] [--connections N] [--concurrency C]
 #          [--idle N]
 set -euo pipefail
 bench_name=proxy.sh
 source "$(dirname "$0")/_lib.sh"
 
-size=$((1024 * 1024 * 1024)) runs=3 connections=20000 concurrency=200 idle=2000
+parts=a,b,c size=$((1024 * 1024 * 1024)) runs=3 connections=20000 concurrency=200 idle=2000
 while (($#)); do
   case $1 in
+    --parts) need_value "$1" $#; parts=$2; shift 2 ;;
     --size) need_value "$1" $#; size=$2; shift 2 ;;
     --runs) need_value "$1" $#; runs=$2; shift 2 ;;
     --connections) need_value "$1" $#; connections=$2; shift 2 ;;
@@ -59,6 +60,7 @@ CONF
 start_proxies
 names=(tcpkit microsocks dante)
 
+if [[ $parts == *a* ]]; then
 echo "== (a) $size bytes through each SOCKS5 proxy, $runs runs"
 head -c "$size" /dev/urandom >"$work_dir/data"
 declare -A times
@@ -88,12 +90,14 @@ done
 printf '  ratio microsocks/tcpkit %.2f, dante/tcpkit %.2f\n' \
   "$(echo "$med_microsocks / $med_tcpkit" | bc -l)" "$(echo "$med_dante / $med_tcpkit" | bc -l)"
 rm -f "$work_dir/data"
+fi
 
-echo "== (b) $connections short SOCKS5 connections, $concurrency at a time, to one echo server"
 python3 "$lib_dir/forward_load.py" echo --port 0 >"$work_dir/echo.json" &
 groups+=($!)
 for _ in $(seq 100); do grep -q port "$work_dir/echo.json" 2>/dev/null && break; sleep 0.05; done
 echo_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$work_dir/echo.json")
+if [[ $parts == *b* ]]; then
+echo "== (b) $connections short SOCKS5 connections, $concurrency at a time, to one echo server"
 python3 "$lib_dir/proxy_load.py" rate --target "$echo_port" --connections $((connections / 10)) \
   --concurrency "$concurrency" >/dev/null || true
 for who in direct "${names[@]}"; do
@@ -105,27 +109,33 @@ for who in direct "${names[@]}"; do
     --connections "$connections" --concurrency "$concurrency" || true
 done
 
+fi
+
+[[ $parts == *c* ]] || exit 0
 echo "== (c) memory per idle proxied connection ($idle held open; proxies started afresh)"
 ulimit -n $((4 * idle + 256)) 2>/dev/null || true
-for name in "${names[@]}"; do kill -TERM -- "-${ppid[$name]}" 2>/dev/null || true; done
-start_proxies
+if [[ $parts != c ]]; then
+  for name in "${names[@]}"; do kill -TERM -- "-${ppid[$name]}" 2>/dev/null || true; done
+  start_proxies
+fi
 sleep 1
-rss_of() { # the sum of VmRSS (kB) over the process group the proxy leads (setsid)
-  local total=0 p
-  for p in $(pgrep -g "$1"); do
+rss_of() { # the sum of VmRSS (kB) over the process group of what listens on port $1
+  local pid pgid total=0 p
+  pid=$(ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+  pgid=$(ps -o pgid= "$pid" | tr -d ' ')
+  for p in $(pgrep -g "$pgid"); do
     total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
   done
   echo "$total"
 }
 for name in "${names[@]}"; do
-  pid=${ppid[$name]}
-  before=$(rss_of "$pid")
+  before=$(rss_of "${pport[$name]}")
   python3 "$lib_dir/proxy_load.py" idle --proxy "${pport[$name]}" --target "$echo_port" \
     --count "$idle" >"$work_dir/idle.json" &
   holder=$!
   for _ in $(seq 600); do grep -q open "$work_dir/idle.json" 2>/dev/null && break; sleep 0.1; done
   sleep 2
-  after=$(rss_of "$pid")
+  after=$(rss_of "${pport[$name]}")
   kill -TERM "$holder"; wait "$holder" 2>/dev/null || true
   printf '  %-10s %s; RSS %d -> %d kB: %.1f KiB per connection\n' "$name" \
     "$(cat "$work_dir/idle.json")" "$before" "$after" "$(echo "($after - $before) / $idle" | bc -l)"
