@@ -69,6 +69,19 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
         signals.remove();
       }
     }
+    case "proxy": {
+      const { proxy } = await import("./lib/commands/proxy.ts");
+      const shutdown = new AbortController();
+      const signals = listenForSignals(["SIGINT", "SIGTERM"], () => shutdown.abort());
+      try {
+        return await proxy(command, {
+          reporter: createReporter(command, stderr.line),
+          signal: shutdown.signal,
+        });
+      } finally {
+        signals.remove();
+      }
+    }
     case "greet": {
       const { greet } = await import("./lib/commands/greet.ts");
       return await interruptible(

@@ -220,6 +220,71 @@ export class HttpError extends Error {
   }
 }
 
+/** How a proxy turned a connection down, or showed it was no proxy of the kind asked for. */
+export type ProxyFailure =
+  | { kind: "login-refused" }
+  | { kind: "login-required" }
+  | { kind: "no-method" }
+  | { kind: "socks-reply"; code: number; words: string }
+  | { kind: "http-status"; status: number; reason: string }
+  | { kind: "not-a-proxy"; protocol: "SOCKS5" | "HTTP"; detail: string }
+  | { kind: "closed" };
+
+/** A proxy would not (or could not) connect to the target (exit 1). */
+export class ProxyError extends Error {
+  /** The error\'s class name, as it prints. */
+  override name = "ProxyError";
+  /** What the proxy said or did. */
+  readonly failure: ProxyFailure;
+  /** What was being done: `cannot connect to HOST:PORT through socks5://PROXY:PORT`. */
+  readonly context: string;
+
+  /** `failure` met while doing `context`. */
+  constructor(failure: ProxyFailure, context: string, options?: ErrorOptions) {
+    super(`${context}: ${failure.kind}`, options);
+    this.failure = failure;
+    this.context = context;
+  }
+
+  /**
+   * What the target did, when the proxy said so (a SOCKS reply): refused, unreachable; as check
+   * reports a target without a proxy.
+   */
+  get targetFailure(): NetFailure | undefined {
+    if (this.failure.kind !== "socks-reply") return undefined;
+    return ({ 3: "network-unreachable", 4: "host-unreachable", 5: "refused" } as const)[
+      this.failure.code as 3 | 4 | 5
+    ];
+  }
+}
+
+/** The words for a proxy's refusal, after what was being done. */
+export function proxyText(failure: ProxyFailure): string {
+  switch (failure.kind) {
+    case "login-refused":
+      return "the proxy refused the login";
+    case "login-required":
+      return "the proxy wants a login (give it as USER:PASS@ in the proxy URL)";
+    case "no-method":
+      return "the proxy accepts none of the login methods offered";
+    case "socks-reply":
+      return failure.code === 2
+        ? "the proxy refused: not allowed by its rules"
+        : failure.code >= 3 && failure.code <= 6
+        ? `the proxy could not reach the target: ${failure.words}`
+        : `the proxy failed: ${failure.words}`;
+    case "http-status":
+      return `the proxy answered ${failure.status}${failure.reason ? ` ${failure.reason}` : ""}` +
+        (failure.status === 407 ? " (give a login as USER:PASS@ in the proxy URL)" : "");
+    case "not-a-proxy":
+      return `not ${
+        failure.protocol === "HTTP" ? "an" : "a"
+      } ${failure.protocol} proxy (${failure.detail})`;
+    case "closed":
+      return "the proxy closed the connection during the handshake";
+  }
+}
+
 /** Writing stdout failed: usually its reader went away (`tcpkit connect ... | head`). */
 export class OutputError extends Error {
   /** The error\'s class name, as it prints. */
@@ -338,6 +403,9 @@ export function describeError(e: unknown): Described {
         : ExitCode.network,
     };
   }
+  if (e instanceof ProxyError) {
+    return { message: `${e.context}: ${proxyText(e.failure)}`, exitCode: ExitCode.network };
+  }
   if (e instanceof OutputError) {
     const why = e.brokenPipe
       ? "output closed early (broken pipe)"
@@ -358,6 +426,7 @@ export function failureWords(e: unknown): string {
   if (e instanceof NetError) {
     return e.failure === "other" && e.detail ? e.detail : NET_WORDS[e.failure];
   }
+  if (e instanceof ProxyError) return proxyText(e.failure);
   return describeError(e).message;
 }
 

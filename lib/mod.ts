@@ -26,6 +26,8 @@ export {
   type GreetCommand,
   type LookupArgs,
   parseCommandLine,
+  type ProxyArgs,
+  type ProxyCommand,
   type ReportOptions,
   type ServeCommand,
   type ServeMode,
@@ -130,6 +132,9 @@ export {
   type UnixEndpoint,
 } from "./net/endpoint.ts";
 export { type Cidr, Gate, type GateOptions, parseCidr } from "./net/gate.ts";
+export { parseProxyUrl, type ProxyProtocol, type ProxyUrl } from "./net/proxy_url.ts";
+export { PROXY_ENV_NAMES, type ProxyChoice, type ProxyEnv, proxyFor } from "./net/proxy_env.ts";
+export { type DestinationRule, Destinations, parseDestinationRule } from "./net/destinations.ts";
 export { listen, type Listening, type ListenOptions } from "./net/listen.ts";
 export { parseTargets, type Target } from "./net/targets.ts";
 export {

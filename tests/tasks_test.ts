@@ -17,8 +17,14 @@ export function shippedFlags(line: string): string[] {
 Deno.test("the compile task ships exactly the flags the end-to-end tests run tcpkit with", () => {
   assertEquals(shippedFlags(denoJson.tasks.compile), shippedFlags(RUN_FLAGS.join(" ")));
   // The network; reading certificate files, --targets files and Unix sockets; writing Unix
-  // sockets (listening creates one). Nothing else: no environment, no subprocesses, no FFI.
-  assertEquals(PERMISSIONS, ["--allow-net", "--allow-read", "--allow-write"]);
+  // sockets (listening creates one); the proxy variables, by name, as curl reads them. Nothing
+  // else: no other environment variable, no subprocesses, no FFI.
+  assertEquals(PERMISSIONS, [
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env=http_proxy,HTTPS_PROXY,https_proxy,NO_PROXY,no_proxy",
+  ]);
 });
 
 Deno.test("the compile task builds main.ts, the entry point the tests run", () => {

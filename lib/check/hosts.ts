@@ -19,6 +19,8 @@ export interface HostAddressesOptions {
   numeric: boolean;
   /** A lookup's time limit. */
   timeoutMs: number;
+  /** Names are not looked up here but taken as they are (a proxy resolves them: socks5h, http). */
+  keepNames?: boolean;
 }
 
 /**
@@ -37,7 +39,9 @@ export class HostAddresses {
       if (this.#found.has(host)) continue;
       try {
         const literal = literalAddress(host, options.family);
-        if (literal === null) {
+        if (literal === null && options.keepNames) {
+          this.#found.set(host, { address: host });
+        } else if (literal === null) {
           this.#names.push(host);
           this.#found.set(host, { reason: "not looked up yet" });
         } else {

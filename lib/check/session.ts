@@ -5,7 +5,18 @@
  * many as one isolate keeps connecting without stalls); a plain connect scan uses probe.ts's
  * Workers instead.
  */
-import { describeError, NetError, type NetFailure, TlsError, tlsText } from "../errors.ts";
+import {
+  describeError,
+  NetError,
+  type NetFailure,
+  ProxyError,
+  ResolveError,
+  TimeoutError,
+  TlsError,
+  tlsText,
+} from "../errors.ts";
+import { dial } from "../net/dial.ts";
+import type { ProxyUrl } from "../net/proxy_url.ts";
 import { formatDuration } from "../format.ts";
 import { connSource, writeAll } from "../io/chunks.ts";
 import { QUIET, TimedSource } from "../io/timed_source.ts";
@@ -35,6 +46,8 @@ export interface SessionOptions {
   banner: boolean;
   /** A certificate that expires within this many days makes the state `expiring`. */
   warnDays?: number;
+  /** Connect through this proxy (`--proxy`). */
+  proxy?: ProxyUrl;
   /** Stops the probes: sessions under way are abandoned and not reported. */
   signal?: AbortSignal;
 }
@@ -90,14 +103,23 @@ async function session(
   const started = performance.now();
   let conn: Deno.Conn;
   try {
-    conn = await Deno.connect({
-      hostname: address,
-      port,
-      signal: signal ? AbortSignal.any([signal, limit]) : limit,
-    });
+    conn = options.proxy
+      ? (await dial({ kind: "tcp", hostname: address, port, tls: false }, {
+        timeoutMs,
+        proxy: options.proxy,
+      })).conn
+      : await Deno.connect({
+        hostname: address,
+        port,
+        signal: signal ? AbortSignal.any([signal, limit]) : limit,
+      });
   } catch (e) {
     signal?.throwIfAborted();
-    if (limit.aborted) return { state: "timeout" };
+    if (limit.aborted || e instanceof TimeoutError) return { state: "timeout" };
+    if (e instanceof ProxyError || e instanceof ResolveError) return proxiedFailure(e);
+    if (options.proxy && e instanceof NetError) {
+      return { state: "error", reason: describeError(e).message };
+    }
     return connectFailure(e);
   }
   const ms: Partial<Record<Phase, number>> = { connect: performance.now() - started };
@@ -280,6 +302,18 @@ function connectFailure(e: unknown): ProbeOutcome {
   const state = stateOfFailure(failure);
   if (state === "closed") return { state };
   return { state, reason: failureReason(failure, e) };
+}
+
+/** A connect through the proxy that failed: refused through it is `closed`, as without one. */
+function proxiedFailure(e: ProxyError | ResolveError): ProbeOutcome {
+  const target = e instanceof ProxyError ? e.targetFailure : undefined;
+  const state = target
+    ? stateOfFailure(target)
+    : e instanceof ResolveError
+    ? "unresolved"
+    : "error";
+  if (state === "closed") return { state };
+  return { state, reason: describeError(e).message };
 }
 
 /** A failure after the connect: the port is open, but the session broke off. */

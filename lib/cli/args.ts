@@ -8,6 +8,7 @@ import { FORWARD_ARGS, type ForwardCommand } from "./forward_args.ts";
 import { GREET_ARGS, type GreetCommand } from "./greet_args.ts";
 import { ncHabit } from "./nc_habits.ts";
 import type { CommandArgs } from "./options.ts";
+import { PROXY_ARGS, type ProxyCommand } from "./proxy_args.ts";
 import { SERVE_ARGS, type ServeCommand } from "./serve_args.ts";
 
 export type { CheckCommand, CheckFormat } from "./check_args.ts";
@@ -20,10 +21,12 @@ export { GREET_TIMEOUT_MS, GREET_WAIT_MS } from "./greet_args.ts";
 export type {
   AccessArgs,
   LookupArgs,
+  ProxyArgs,
   ReportOptions,
   TlsClientArgs,
   TlsServerArgs,
 } from "./options.ts";
+export type { ProxyCommand } from "./proxy_args.ts";
 export type { ServeCommand, ServeMode } from "./serve_args.ts";
 export { GREET_QUIET_MS } from "./serve_args.ts";
 
@@ -35,7 +38,8 @@ export type Command =
   | ConnectCommand
   | GreetCommand
   | CheckCommand
-  | ForwardCommand;
+  | ForwardCommand
+  | ProxyCommand;
 
 /** Each command's options and parser: a new command is a new module and a line here. */
 const COMMAND_ARGS: Record<string, CommandArgs<Command>> = {
@@ -44,6 +48,7 @@ const COMMAND_ARGS: Record<string, CommandArgs<Command>> = {
   greet: GREET_ARGS,
   check: CHECK_ARGS,
   forward: FORWARD_ARGS,
+  proxy: PROXY_ARGS,
 };
 
 /** The commands tcpkit knows. */

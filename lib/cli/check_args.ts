@@ -17,6 +17,8 @@ import {
   optionalCount,
   optionalDuration,
   optionalStartTls,
+  type ProxyArgs,
+  proxyArgs,
   REPORT,
   type ReportOptions,
   TLS_CLIENT_LISTS,
@@ -28,7 +30,7 @@ import {
 export type CheckFormat = "text" | "json" | "prometheus";
 
 /** A validated `check` command line. */
-export interface CheckCommand extends ReportOptions, LookupArgs {
+export interface CheckCommand extends ReportOptions, LookupArgs, ProxyArgs {
   /** The command's name. */
   command: "check";
   /** What to probe, in the order given. */
@@ -87,6 +89,7 @@ export const CHECK_ARGS: CommandArgs<CheckCommand> = {
       "send",
       "targets",
       "format",
+      "proxy",
       ...TLS_CLIENT_STRINGS,
       "cert",
       "key",
@@ -150,6 +153,7 @@ function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
     send,
     banner,
     format,
+    ...proxyArgs(flags, []),
     ...lookup(flags),
     ...web.options,
     ...report,

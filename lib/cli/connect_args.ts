@@ -13,6 +13,8 @@ import {
   type LookupArgs,
   oneTarget,
   optionalDuration,
+  type ProxyArgs,
+  proxyArgs,
   rejectHexdumpWithJson,
   REPORT,
   type ReportOptions,
@@ -22,7 +24,7 @@ import {
 } from "./options.ts";
 
 /** A validated `connect` command line. */
-export interface ConnectCommand extends ReportOptions, LookupArgs {
+export interface ConnectCommand extends ReportOptions, LookupArgs, ProxyArgs {
   /** The command's name. */
   command: "connect";
   /** Where to connect. */
@@ -60,6 +62,7 @@ export const CONNECT_ARGS: CommandArgs<ConnectCommand> = {
       "key",
       "source",
       "wait",
+      "proxy",
     ],
     collect: [...TLS_CLIENT_LISTS],
     alias: { ...ALIASES, k: "insecure", C: "crlf", x: "hexdump", s: "source", d: "recv-only" },
@@ -119,6 +122,7 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
     hexdump: flags.booleans.has("hexdump"),
     recvOnly,
     waitMs: optionalDuration(flags, "wait"),
+    ...proxyArgs(flags, [target]),
     ...looked,
     // A source address of one family connects only to the target's addresses of that family.
     ...(source ? { family: source.family } : {}),

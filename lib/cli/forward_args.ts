@@ -19,6 +19,8 @@ import {
   lookup,
   type LookupArgs,
   optionalDuration,
+  type ProxyArgs,
+  proxyArgs,
   REPORT,
   type ReportOptions,
   serverTls,
@@ -28,7 +30,7 @@ import {
 } from "./options.ts";
 
 /** A validated `forward` command line. */
-export interface ForwardCommand extends ReportOptions, LookupArgs {
+export interface ForwardCommand extends ReportOptions, LookupArgs, ProxyArgs {
   /** The command's name. */
   command: "forward";
   /** Where to listen. */
@@ -66,6 +68,7 @@ export const FORWARD_ARGS: CommandArgs<ForwardCommand> = {
       "max-conns",
       "proxy-protocol",
       "drain",
+      "proxy",
       ...TLS_CLIENT_STRINGS,
     ],
     collect: ["client-ca", "ca", ...ACCESS_LISTS],
@@ -101,6 +104,7 @@ function toForward(flags: ParsedFlags, report: ReportOptions): ForwardCommand {
     proxyProtocol,
     access: access(flags, listen),
     drainMs: optionalDuration(flags, "drain", { zero: true }) ?? FORWARD_DEFAULTS.drainMs,
+    ...proxyArgs(flags, targets),
     ...lookup(flags),
     ...report,
   };

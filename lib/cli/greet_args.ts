@@ -13,6 +13,8 @@ import {
   oneTarget,
   optionalDuration,
   optionalStartTls,
+  type ProxyArgs,
+  proxyArgs,
   REPORT,
   type ReportOptions,
   TLS_CLIENT_LISTS,
@@ -21,7 +23,7 @@ import {
 } from "./options.ts";
 
 /** A validated `greet` command line: the dialogue with `names`, else the banner. */
-export interface GreetCommand extends ReportOptions, LookupArgs {
+export interface GreetCommand extends ReportOptions, LookupArgs, ProxyArgs {
   /** The command's name. */
   command: "greet";
   /** The server. */
@@ -46,7 +48,7 @@ export const GREET_TIMEOUT_MS = 5000;
 export const GREET_ARGS: CommandArgs<GreetCommand> = {
   spec: {
     boolean: [...REPORT, ...LOOKUP, "tls", "insecure"],
-    string: ["timeout", "wait", "starttls", ...TLS_CLIENT_STRINGS, "cert", "key"],
+    string: ["timeout", "wait", "starttls", ...TLS_CLIENT_STRINGS, "cert", "key", "proxy"],
     collect: ["name", ...TLS_CLIENT_LISTS],
     // -n is greet's --name (nc's -n is --numeric here).
     alias: { v: "verbose", h: "help", "4": "ipv4", "6": "ipv6", k: "insecure", n: "name" },
@@ -82,6 +84,7 @@ function toGreet(flags: ParsedFlags, report: ReportOptions): GreetCommand {
     names,
     waitMs: optionalDuration(flags, "wait") ?? GREET_WAIT_MS,
     timeoutMs: optionalDuration(flags, "timeout") ?? GREET_TIMEOUT_MS,
+    ...proxyArgs(flags, [target]),
     ...lookup(flags),
     ...report,
   };

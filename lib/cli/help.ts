@@ -1,4 +1,5 @@
 /** Help texts for people: the overview and one page a command. */
+import { PROXY_DEFAULTS } from "./proxy_args.ts";
 import { MAX_CONCURRENCY } from "../net/probe.ts";
 import { CONNECT_TIMEOUT_MS } from "../commands/connect.ts";
 import {
@@ -18,6 +19,7 @@ Usage:
   tcpkit greet   HOST:PORT [--name NAME]... [--wait DURATION] [options]
   tcpkit check   TARGET... [--timeout DURATION] [--count N] [options]
   tcpkit forward [HOST:]PORT TARGET... [--allow CIDR] [--deny CIDR] [--max-conns N] [options]
+  tcpkit proxy   [HOST:]PORT [--auth USER:PASS] [--allow-to CIDR] [--deny-to CIDR] [options]
   tcpkit --help | --version          tcpkit COMMAND --help
 
 Commands:
@@ -31,6 +33,9 @@ Commands:
             subnets, concurrently; certificates with --tls; --count N as tcping
   forward   forward every client to a target (the first that answers), with
             access control, the PROXY protocol, TLS on either side, and a drain
+  proxy     serve SOCKS5 and HTTP (CONNECT and plain http://) on one port, with
+            logins and rules for where clients may connect; --proxy URL on
+            connect, greet, check and forward goes through one
 
 Addresses: HOST:PORT, [IPV6]:PORT, tls://HOST:PORT (TLS), unix:/path (a Unix
 socket). A service name may stand for a port: localhost:ssh.
@@ -154,6 +159,9 @@ Options:
                       certificate and what the server says through TLS
       --ca FILE, --sni NAME, --pin SHA256, -k/--insecure, --cert FILE --key FILE
                       how to trust the server (as connect)
+      --proxy URL     through a proxy: socks5://[USER:PASS@]HOST:PORT (the name
+                      resolved here), socks5h://… (resolved by the proxy),
+                      http://… (HTTP CONNECT); no scheme means http://
   -4, -6, --numeric   IPv4 or IPv6 addresses only; no name lookup
   -v, --verbose       report the connection on stderr
       --json          one JSON object on stdout: host, port, connect_ms,
@@ -208,6 +216,8 @@ Options:
       --format FORMAT     text (default), json, or prometheus (the text
                           exposition format, for node_exporter's textfile
                           collector)
+      --proxy URL         through a proxy: socks5://, socks5h:// (the proxy
+                          resolves names) or http:// (CONNECT), USER:PASS@ for a login
   -4, -6, -n              only IPv4 or IPv6 addresses; no name lookups
 
 HTTP (http://HOST[:PORT]/PATH and https://... targets, mixed with the others):
@@ -293,6 +303,9 @@ Options:
                       only the target's addresses of its family are tried
       --wait DURATION connect again while refused, unreachable or unresolved,
                       up to DURATION (100 ms to 1 s apart), as wait-for-it does
+      --proxy URL     through a proxy: socks5://[USER:PASS@]HOST:PORT (the name
+                      resolved here), socks5h://… (resolved by the proxy),
+                      http://… (HTTP CONNECT); no scheme means http://
   -4, -6              IPv4 or IPv6 addresses only
   -n, --numeric       no name lookup: HOST must be an address
   -v, --verbose       report where we connected, how fast, the TLS session, and
@@ -339,6 +352,9 @@ Options:
                       generated certificate; --client-ca FILE for mutual TLS)
       --ca FILE, --sni NAME, --pin SHA256, -k/--insecure
                       how to trust tls:// targets (as connect)
+      --proxy URL     through a proxy: socks5://[USER:PASS@]HOST:PORT (the name
+                      resolved here), socks5h://… (resolved by the proxy),
+                      http://… (HTTP CONNECT); no scheme means http://
   -4, -6, --numeric   IPv4 or IPv6 addresses only; no name lookup
   -v, --verbose       report each connection as it starts too
       --json          report on stderr as JSON Lines
@@ -348,5 +364,51 @@ Examples:
   tcpkit forward 0.0.0.0:443 --tls --cert site.pem --key site.key 127.0.0.1:8080
   tcpkit forward 2375 unix:/var/run/docker.sock --allow 10.0.0.0/8
   tcpkit forward 80 10.0.0.5:80 10.0.0.6:80 --proxy-protocol v2
+`,
+  proxy: `Usage: tcpkit proxy [HOST:]PORT [options]
+
+Serve SOCKS5 (RFC 1928: CONNECT; not BIND, nor UDP ASSOCIATE) and HTTP (CONNECT,
+and plain http:// requests, forwarded) on one port, told apart by the client's
+first byte. Half-close is carried both ways. Each connection is logged on
+stderr when it ends: client, user, protocol, destination, bytes each way, how
+long, how it ended (denied, login refused, target not reached, closed...).
+Listening on an address other than loopback needs --auth or --allow, or --open.
+
+Options:
+      --auth USER:PASS
+                      require this login (repeat for more): SOCKS5's
+                      username/password, HTTP's Proxy-Authorization: Basic
+                      (407 with Proxy-Authenticate without it)
+      --allow-to RULE permit only destinations matching a RULE (repeatable)
+      --deny-to RULE  refuse destinations matching RULE (repeatable): SOCKS5
+                      reply 2, HTTP 403. RULE is CIDR or HOST, with :PORT or
+                      without (10.0.0.0/8, 10.0.0.0/8:22, example.org:443);
+                      checked on the address really dialled: a name that
+                      resolves into a denied range is denied
+      --allow CIDR    admit only clients from CIDR (repeat for more)
+      --deny CIDR     refuse clients from CIDR
+      --max-conns N   at most N clients at once; more wait in the listen backlog
+      --timeout DURATION
+                      give up dialing a destination after DURATION (default ${
+    PROXY_DEFAULTS.timeoutMs / 1000
+  }s)
+      --handshake-timeout DURATION
+                      close a client whose SOCKS5 handshake or HTTP head is not
+                      over after DURATION (default ${PROXY_DEFAULTS.handshakeTimeoutMs / 1000}s)
+      --idle-timeout DURATION
+                      close a connection with no byte either way for DURATION
+      --drain DURATION
+                      on SIGTERM or SIGINT: let open connections finish for
+                      DURATION (default ${PROXY_DEFAULTS.drainMs / 1000}s), close the rest, exit 0
+      --proxy URL     dial destinations through an upstream proxy (a chain)
+      --open          serve anyone on a non-loopback address, without a login
+  -4, -6, --numeric   IPv4 or IPv6 destinations only; no name lookup
+      --json          report on stderr as JSON Lines
+
+Examples:
+  tcpkit proxy 1080
+  tcpkit proxy 0.0.0.0:1080 --auth alice:s3cret --deny-to 10.0.0.0/8
+  curl --socks5-hostname localhost:1080 http://example.org/
+  tcpkit connect example.org:22 --proxy socks5h://localhost:1080
 `,
 };

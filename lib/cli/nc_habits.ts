@@ -16,6 +16,8 @@ export interface NcLine {
   positionals: readonly string[];
   /** Whether the line has any of these options. */
   has(...flags: string[]): boolean;
+  /** The value of the first of these options the line has, escaped. */
+  valueOf(...flags: string[]): string | undefined;
   /**
    * The tcpkit command line that does what the nc line does: its host and port as `command`
    * takes them, then the options that have a tcpkit form there (`as` in the table):
@@ -90,6 +92,18 @@ function option(line: NcLine): string {
   return `Option "${line.flag}" is ${line.flag.startsWith("--") ? "ncat" : "nc"}'s`;
 }
 
+/**
+ * nc's `-X 5|4|connect -x HOST:PORT` as tcpkit's `--proxy URL` (nc's default is SOCKS5; tcpkit
+ * speaks no SOCKS4, so `-X 4` is offered SOCKS5).
+ */
+function proxyUrl(line: NcLine): string {
+  const type = (line.valueOf("-X", "--proxy-type") ?? "5").toLowerCase();
+  const scheme = type === "connect" || type === "http" ? "http" : "socks5";
+  const at = line.valueOf("-x", "--proxy") ?? "HOST:PORT";
+  const login = line.valueOf("-P");
+  return `--proxy ${scheme}://${login && scheme === "http" ? `${login}:PASS@` : ""}${at}`;
+}
+
 /** nc's seconds as a tcpkit duration: `2` is `2s`; anything else is left for tcpkit to judge. */
 function seconds(value: string | undefined): string {
   if (value === undefined) return "DURATION";
@@ -142,15 +156,22 @@ export const NC_HABITS: readonly NcHabit[] = [
     flags: ["-x"],
     value: true,
     on: ["tcpkit", "greet", "check"],
-    say: (line) =>
-      `${option(line)}, for a proxy: tcpkit does not go through proxies ` +
-      `(its own "-x", on connect and serve, is a hex dump)`,
+    say: (line) => `${option(line)}, for a proxy: with tcpkit, use "${proxyUrl(line)}"`,
+  },
+  {
+    // nc's -X 5 -x HOST:PORT where tcpkit's -x is the hex dump (connect, serve).
+    flags: ["-X"],
+    value: true,
+    on: EVERYWHERE,
+    say: (line) => `${option(line)}, for a proxy: with tcpkit, use "${proxyUrl(line)}"`,
   },
   {
     flags: ["--proxy"],
     value: true,
-    on: EVERYWHERE,
-    say: (line) => `${option(line)}: tcpkit does not go through proxies`,
+    on: ["tcpkit", "serve"],
+    say: (line) =>
+      `${option(line)}: tcpkit goes through a proxy on connect, greet, check and forward ` +
+      `(--proxy socks5://HOST:PORT), and serves one with "tcpkit proxy 127.0.0.1:PORT"`,
   },
   {
     flags: ["-l", "--listen"],
@@ -479,6 +500,7 @@ function lineOf(
     value: typed.value,
     positionals,
     has: (...flags) => options.some((o) => flags.includes(o.flag)),
+    valueOf,
     suggest(target) {
       const words = ["tcpkit", target, targetWords(target, positionals, valueOf)];
       for (const o of options) {

@@ -4,6 +4,7 @@ import { escapeText } from "../io/escape.ts";
 import { parseHostAndPort } from "../net/address.ts";
 import { type Endpoint, type ListenEndpoint, parseEndpoint } from "../net/endpoint.ts";
 import { normalizeFingerprint } from "../net/fingerprint.ts";
+import { parseProxyUrl, type ProxyUrl } from "../net/proxy_url.ts";
 import { type Cidr, parseCidr } from "../net/gate.ts";
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from "../protocol/starttls.ts";
 import { parseDuration } from "./duration.ts";
@@ -61,6 +62,12 @@ export interface LookupArgs {
   family?: 4 | 6;
   /** No name lookup: the host must be an address. */
   numeric: boolean;
+}
+
+/** `--proxy URL`: reach the targets through a SOCKS5 or HTTP CONNECT proxy. */
+export interface ProxyArgs {
+  /** The proxy, when given. */
+  proxy?: ProxyUrl;
 }
 
 /** One command's options and how its parsed flags become its validated command. */
@@ -253,4 +260,14 @@ export function rejectExtra(extra: string[], command: string): void {
   if (extra.length > 0) {
     throw new UsageError(`Unexpected argument "${escapeText(extra[0])}"`, command);
   }
+}
+
+/** `--proxy URL`, when given; a Unix socket target cannot go through a proxy. */
+export function proxyArgs(flags: ParsedFlags, targets: Endpoint[]): ProxyArgs {
+  const raw = flags.strings.get("proxy");
+  if (raw === undefined) return {};
+  if (targets.some((t) => t.kind === "unix")) {
+    throw new UsageError('Option "--proxy" is for TCP targets: a Unix socket is not proxied');
+  }
+  return { proxy: parseProxyUrl(raw) };
 }

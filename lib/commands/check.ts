@@ -109,6 +109,7 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
     family: command.family,
     numeric: command.numeric,
     timeoutMs: command.timeoutMs,
+    keepNames: command.proxy !== undefined && command.proxy.protocol !== "socks5",
   });
   const session = await sessionOptions(command);
   const repeated = command.count > 1;
@@ -292,7 +293,10 @@ async function sessionOptions(
   command: CheckCommand,
 ): Promise<Omit<SessionOptions, "signal"> | undefined> {
   const wantsTls = command.tls !== undefined;
-  if (!wantsTls && command.send === undefined && !command.banner) return undefined;
+  // Through a proxy, every probe is a session: a connect through the proxy's hop.
+  if (!wantsTls && command.send === undefined && !command.banner && !command.proxy) {
+    return undefined;
+  }
   return {
     timeoutMs: command.timeoutMs,
     concurrency: command.concurrency,
@@ -301,5 +305,6 @@ async function sessionOptions(
     send: command.send === undefined ? undefined : encoder.encode(command.send),
     banner: command.banner,
     warnDays: command.warnDays,
+    proxy: command.proxy,
   };
 }

@@ -68,6 +68,7 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     family: command.family,
     numeric: command.numeric,
     source: command.source,
+    proxy: command.proxy,
     tls: command.target.tls
       ? {
         ...await clientTlsOptions(command.tls, timeoutMs || undefined),

@@ -70,6 +70,7 @@ export async function forward(command: ForwardCommand, io: ForwardIO): Promise<n
           family: command.family,
           numeric: command.numeric,
           tls: targetTls,
+          proxy: command.proxy,
         },
         proxyProtocol: command.proxyProtocol,
         reporter,

@@ -60,6 +60,7 @@ export async function greet(command: GreetCommand, io: GreetIO): Promise<number>
     timeoutMs: command.timeoutMs,
     family: command.family,
     numeric: command.numeric,
+    proxy: command.proxy,
     // greet shows the certificate it met (and carries it in JSON): node:tls's handshake.
     tls: command.target.tls ? { ...tls, wantCertificate: true } : undefined,
   });

@@ -7,6 +7,8 @@ import { escapeText } from "../io/escape.ts";
 import { deadline } from "../io/timers.ts";
 import { isAbortTimeout, toNetError } from "./errors.ts";
 import type { TlsClientOptions, TlsSession } from "./tls.ts";
+import { dialThroughProxy } from "./proxy_hop.ts";
+import type { ProxyUrl } from "./proxy_url.ts";
 
 /** Options for {@linkcode dial}. */
 export interface DialOptions {
@@ -20,6 +22,8 @@ export interface DialOptions {
   tls?: TlsClientOptions;
   /** The local address to connect from (`--source`). */
   source?: string;
+  /** Reach TCP endpoints through this proxy (`--proxy`); TLS then runs through it, end to end. */
+  proxy?: ProxyUrl;
 }
 
 /** A TLS handshake's bound when no --timeout is given: a server that never answers one. */
@@ -52,7 +56,7 @@ export interface Dialed {
  * @throws {TlsError} the handshake failed or the certificate is not trusted (5)
  */
 export async function dial(endpoint: Endpoint, options: DialOptions = {}): Promise<Dialed> {
-  const dialed = await connectTo(endpoint, options);
+  const dialed = await plainConnect(endpoint, options);
   if (!endpoint.tls || endpoint.kind !== "tcp") return dialed;
   // node:tls and its streams are loaded only for a TLS endpoint: a plain connect starts faster.
   const { startTls, NativeTlsFailure } = await import("./tls.ts");
@@ -85,7 +89,7 @@ async function explainTlsFailure(
 ): Promise<Error> {
   const { startTls } = await import("./tls.ts");
   try {
-    const again = await connectTo(endpoint, options);
+    const again = await plainConnect(endpoint, options);
     try {
       const { conn, session } = await startTls(again.conn, endpoint.hostname, context, {
         ...options.tls,
@@ -102,6 +106,13 @@ async function explainTlsFailure(
     // no second connection: Deno's words will do
   }
   return new TlsError({ kind: "handshake", detail }, context);
+}
+
+/** The connection under TLS: straight to the endpoint, or through the proxy's hop. */
+function plainConnect(endpoint: Endpoint, options: DialOptions): Promise<Dialed> {
+  return options.proxy && endpoint.kind === "tcp"
+    ? dialThroughProxy(endpoint, options.proxy, options, connectTo)
+    : connectTo(endpoint, options);
 }
 
 /** The plain connection: a Unix socket, or TCP to the first of a name's addresses that accepts. */

@@ -4,6 +4,7 @@ import {
   NetError,
   type NetFailure,
   OutputError,
+  ProxyError,
   ResolveError,
   TcpkitError,
   TimeoutError,
@@ -111,7 +112,7 @@ export function toNetError(e: unknown, context: string, hint?: string): Error {
 function isTyped(e: unknown): boolean {
   return e instanceof TcpkitError || e instanceof NetError || e instanceof TimeoutError ||
     e instanceof ResolveError || e instanceof TlsError || e instanceof UndeliveredError ||
-    e instanceof OutputError || e instanceof InputError;
+    e instanceof OutputError || e instanceof InputError || e instanceof ProxyError;
 }
 
 /**

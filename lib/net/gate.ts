@@ -49,7 +49,7 @@ interface Rule {
  * ```
  * @throws {UsageError} when it is not an IP address or prefix
  */
-export function parseCidr(raw: string, option: "--allow" | "--deny"): Cidr {
+export function parseCidr(raw: string, option: string): Cidr {
   const invalid = (detail: string) =>
     new UsageError(`Invalid ${option} "${escapeText(raw)}": ${detail}`);
   // An IPv6 rule may come in brackets, around the address or the whole (`[fd00::]/8`,

@@ -309,14 +309,23 @@ Deno.test("ncHabit() answers --ssl with --tls", () => {
   );
 });
 
-Deno.test("ncHabit() says tcpkit does not go through proxies, for nc's -x where it is no tcpkit option", () => {
-  const proxy = 'Option "-x" is nc\'s, for a proxy: tcpkit does not go through proxies ' +
-    '(its own "-x", on connect and serve, is a hex dump)';
-  assertEquals(hint("-x proxy.lan:1080 example.org 80"), proxy);
-  assertEquals(hint("check -x proxy.lan:1080 example.org:80"), proxy);
+Deno.test("ncHabit() answers nc's -X 5 -x and -X connect -x with --proxy URL", () => {
   assertEquals(
-    hint("connect --proxy proxy.lan:1080 example.org 80"),
-    'Option "--proxy" is ncat\'s: tcpkit does not go through proxies',
+    hint("-X 5 -x proxy.lan:1080 example.org 80"),
+    'Option "-x" is nc\'s, for a proxy: with tcpkit, use "--proxy socks5://proxy.lan:1080"',
+  );
+  assertEquals(
+    hint("check -x proxy.lan:1080 example.org:80"),
+    'Option "-x" is nc\'s, for a proxy: with tcpkit, use "--proxy socks5://proxy.lan:1080"',
+  );
+  assertEquals(
+    hint("connect -X connect -x proxy.lan:3128 example.org 80"),
+    'Option "-X" is nc\'s, for a proxy: with tcpkit, use "--proxy http://HOST:PORT"',
+  );
+  assertEquals(
+    hint("serve 9000 --proxy proxy.lan:1080"),
+    'Option "--proxy" is ncat\'s: tcpkit goes through a proxy on connect, greet, check and ' +
+      'forward (--proxy socks5://HOST:PORT), and serves one with "tcpkit proxy 127.0.0.1:PORT"',
   );
 });
 
