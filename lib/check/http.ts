@@ -13,7 +13,9 @@ import type { Endpoint } from "../net/endpoint.ts";
 import { httpExchange, type HttpRequest } from "../net/http_probe.ts";
 import type { HttpTarget } from "../net/http_target.ts";
 import { MAX_IN_FLIGHT_PER_ISOLATE } from "../net/probe.ts";
+import type { ProxyUrl } from "../net/proxy_url.ts";
 import type { TlsClientOptions } from "../net/tls.ts";
+import { basicCredentials } from "../protocol/http_connect.ts";
 import { type HttpExpectations, httpVerdict } from "./expect.ts";
 import type { Phase, ProbeOutcome } from "./results.ts";
 import { stateOfFailure } from "./states.ts";
@@ -42,6 +44,8 @@ export interface HttpProbeOptions {
   unixSocket?: string;
   /** Probes at once (at most 100). */
   concurrency: number;
+  /** The proxy a target goes through (`--proxy`, or the environment's), none: direct. */
+  proxyFor?: (target: HttpTarget) => ProxyUrl | undefined;
   /** Stops the probes: those under way are abandoned and not reported. */
   signal?: AbortSignal;
 }
@@ -120,7 +124,13 @@ export function requestHeaders(
 async function probeOne(target: HttpTarget, options: HttpProbeOptions): Promise<ProbeOutcome> {
   const { timeoutMs } = options;
   const started = performance.now();
-  const endpoint: Endpoint = options.unixSocket === undefined
+  const proxy = options.unixSocket === undefined ? options.proxyFor?.(target) : undefined;
+  // A plain http:// URL goes to an HTTP proxy as a request for the whole URL (as curl sends it);
+  // https:// and SOCKS go through the proxy's tunnel, TLS end to end.
+  const forwarded = proxy?.protocol === "http" && !target.tls ? proxy : undefined;
+  const endpoint: Endpoint = forwarded
+    ? { kind: "tcp", hostname: forwarded.hostname, port: forwarded.port, tls: false }
+    : options.unixSocket === undefined
     ? { kind: "tcp", hostname: target.hostname, port: target.port, tls: target.tls }
     : { kind: "unix", path: options.unixSocket, tls: false };
   const tls: TlsClientOptions | undefined = target.tls
@@ -134,6 +144,7 @@ async function probeOne(target: HttpTarget, options: HttpProbeOptions): Promise<
       numeric: options.numeric,
       source: options.source,
       tls,
+      proxy: forwarded ? undefined : proxy,
     });
   } catch (e) {
     return failedDial(e);
@@ -164,8 +175,13 @@ async function probeOne(target: HttpTarget, options: HttpProbeOptions): Promise<
       : undefined;
     const request: HttpRequest = {
       method: options.method,
-      path: target.path,
-      headers: requestHeaders(target, options),
+      path: forwarded ? target.url : target.path,
+      headers: forwarded?.login
+        ? [...requestHeaders(target, options), [
+          "Proxy-Authorization",
+          basicCredentials(forwarded.login),
+        ]]
+        : requestHeaders(target, options),
       context: `HTTP ${options.method} ${target.url}`,
     };
     let answer;

@@ -37,6 +37,8 @@ export interface CheckCommand extends ReportOptions, LookupArgs, ProxyArgs {
   targets: Target[];
   /** Read more targets from this file (`-` for stdin). */
   targetsFile?: string;
+  /** http(s):// targets on these hosts go direct (`--noproxy`, in place of `NO_PROXY`). */
+  noProxy?: string;
   /** Give up on a probe after this long. */
   timeoutMs: number;
   /** Probes of each port (tcping-style repeats when above 1). */
@@ -90,6 +92,7 @@ export const CHECK_ARGS: CommandArgs<CheckCommand> = {
       "targets",
       "format",
       "proxy",
+      "noproxy",
       ...TLS_CLIENT_STRINGS,
       "cert",
       "key",
@@ -154,6 +157,7 @@ function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
     banner,
     format,
     ...proxyArgs(flags, []),
+    noProxy: noProxyList(flags, targets, targetsFile !== undefined),
     ...lookup(flags),
     ...web.options,
     ...report,
@@ -218,4 +222,15 @@ function checkFormat(raw: string | undefined, json: boolean): CheckFormat {
     throw new UsageError(`Conflicting options "--json" and "--format ${format}": choose one`);
   }
   return format;
+}
+
+/** `--noproxy LIST`: hosts that http(s):// targets reach directly (curl's `NO_PROXY` syntax). */
+function noProxyList(flags: ParsedFlags, targets: Target[], fromFile: boolean): string | undefined {
+  const list = flags.strings.get("noproxy");
+  if (list !== undefined && !fromFile && !targets.some((t) => t.http)) {
+    throw new UsageError(
+      'Option "--noproxy" goes with http:// or https:// targets, such as http://10.0.0.5/healthz',
+    );
+  }
+  return list;
 }

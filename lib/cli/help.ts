@@ -218,6 +218,10 @@ Options:
                           collector)
       --proxy URL         through a proxy: socks5://, socks5h:// (the proxy
                           resolves names) or http:// (CONNECT), USER:PASS@ for a login
+      --noproxy LIST      http(s):// targets on these hosts go direct (NO_PROXY's
+                          form: names, .suffixes, CIDRs, *); without --proxy,
+                          http_proxy, HTTPS_PROXY and NO_PROXY are read as curl
+                          reads them, and loopback targets are never proxied
   -4, -6, -n              only IPv4 or IPv6 addresses; no name lookups
 
 HTTP (http://HOST[:PORT]/PATH and https://... targets, mixed with the others):

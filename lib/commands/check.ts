@@ -26,6 +26,10 @@ import { attemptJson, backoffMs, pendingTargets, statusLine } from "../check/wai
 import { formatDuration } from "../format.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 import { guardOutput } from "./output.ts";
+import type { HttpTarget } from "../net/http_target.ts";
+import { bypasses, proxyFor, readProxyEnv } from "../net/proxy_env.ts";
+import { parseProxyUrl, type ProxyUrl } from "../net/proxy_url.ts";
+import type { Target } from "../net/targets.ts";
 
 /** Where check writes its results (stdout), where `--targets -` reads, and its Ctrl-C. */
 export interface CheckIO {
@@ -185,7 +189,7 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
       : (round) => command.waitIntervalMs ?? backoffMs(round),
     done: waitMs === undefined ? undefined : allUp,
     intervalMs: command.intervalMs,
-    http: await httpOptions(command),
+    http: { ...await httpOptions(command), proxyFor: httpProxies(command, targets, io.notice) },
     timeoutMs: command.timeoutMs,
     concurrency: command.concurrency,
     signal,
@@ -307,4 +311,40 @@ async function sessionOptions(
     warnDays: command.warnDays,
     proxy: command.proxy,
   };
+}
+
+/**
+ * Which proxy each http(s):// target goes through: `--proxy` for all of them, else the
+ * environment's, by curl's rules (`http_proxy`, `HTTPS_PROXY`, `NO_PROXY`; loopback never);
+ * either way `--noproxy` names hosts to reach directly. With -v, a line says which and why.
+ *
+ * @throws {UsageError} for a proxy variable that holds no proxy URL tcpkit takes
+ */
+function httpProxies(
+  command: CheckCommand,
+  targets: Target[],
+  notice: ((line: string) => void) | undefined,
+): (target: HttpTarget) => ProxyUrl | undefined {
+  const chosen = new Map<string, ProxyUrl | undefined>();
+  const env = command.proxy ? {} : readProxyEnv();
+  for (const { http } of targets) {
+    if (!http || chosen.has(http.url)) continue;
+    let proxy: ProxyUrl | undefined;
+    let why: string;
+    if (command.proxy) {
+      const host = http.hostname.toLowerCase();
+      const direct = command.noProxy !== undefined && bypasses(host, command.noProxy);
+      proxy = direct ? undefined : command.proxy;
+      why = direct ? `${host} is in --noproxy` : "--proxy";
+    } else {
+      const choice = proxyFor(http.url, env, command.noProxy);
+      proxy = choice.proxy === undefined ? undefined : parseProxyUrl(choice.proxy, choice.reason);
+      why = choice.reason;
+    }
+    chosen.set(http.url, proxy);
+    if (command.verbose) {
+      notice?.(`${http.url}: ${proxy ? `through ${proxy.text}` : "direct"} (${why})`);
+    }
+  }
+  return (target) => chosen.get(target.url);
 }

@@ -100,3 +100,20 @@ function isLoopback(host: string): boolean {
   return host === "localhost" || host.endsWith(".localhost") || host === "::1" ||
     /^127\.\d+\.\d+\.\d+$/.test(host) || /^::ffff:127\./.test(host);
 }
+
+/**
+ * The proxy variables of this process's environment, by name only (the binary may read exactly
+ * {@linkcode PROXY_ENV_NAMES}); one it may not read counts as unset.
+ */
+export function readProxyEnv(): ProxyEnv {
+  const env: ProxyEnv = {};
+  for (const name of PROXY_ENV_NAMES) {
+    try {
+      const value = Deno.env.get(name);
+      if (value !== undefined) env[name] = value;
+    } catch {
+      // Not allowed to read it: as if it were not set.
+    }
+  }
+  return env;
+}
