@@ -108,10 +108,22 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
     io.terminal!.write(text);
   };
   const remote = formatNetAddr(conn.remoteAddr);
+  // Through a proxy, the socket's far end is the proxy's: say so rather than show its address.
+  const via = command.proxy
+    ? ` through ${command.proxy.text}`
+    : remote === peer
+    ? ""
+    : ` (${remote})`;
   io.reporter.event(
     "connected",
-    { peer, remote, local: formatNetAddr(conn.localAddr), connect_ms: round(connectMs) },
-    `connected to ${peer}${remote === peer ? "" : ` (${remote})`} in ${formatDuration(connectMs)}`,
+    {
+      peer,
+      remote,
+      local: formatNetAddr(conn.localAddr),
+      connect_ms: round(connectMs),
+      ...(command.proxy ? { proxy: command.proxy.text } : {}),
+    },
+    `connected to ${peer}${via} in ${formatDuration(connectMs)}`,
   );
   if (dialed.tls) reportTlsSession(io.reporter, peer, dialed.tls);
 

@@ -67,8 +67,10 @@ export async function greet(command: GreetCommand, io: GreetIO): Promise<number>
   const { peer, connectMs } = dialed;
   io.reporter.event(
     "connected",
-    { peer, connect_ms: round(connectMs) },
-    `connected to ${peer} in ${formatDuration(connectMs)}`,
+    { peer, connect_ms: round(connectMs), ...(command.proxy ? { proxy: command.proxy.text } : {}) },
+    `connected to ${peer}${command.proxy ? ` through ${command.proxy.text}` : ""} in ${
+      formatDuration(connectMs)
+    }`,
   );
   if (dialed.tls) reportTlsSession(io.reporter, peer, dialed.tls);
   const header = {

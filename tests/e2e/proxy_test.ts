@@ -468,3 +468,20 @@ Deno.test("--proxy: the proxy unreachable is 1, its name unresolved 3, a silent 
   for (const c of held) c.close();
   await accepting;
 });
+
+Deno.test("connect and greet -v say which proxy they went through, and --json carries it", async () => {
+  await using proxy = await proxyServer();
+  await using echo = await Server.start(["127.0.0.1:0", "--echo", "-k"]);
+  const via = `socks5://127.0.0.1:${proxy.port}`;
+  const target = `127.0.0.1:${echo.port}`;
+  const text = await tcpkit(["connect", target, "--send", "ping", "-v", "--proxy", via]);
+  assertEquals(text.code, 0, text.stderr);
+  assertEquals(text.stdout, "ping");
+  assert(text.stderr.includes(`connected to ${target} through ${via} in `), text.stderr);
+  const json = await tcpkit(["connect", target, "--send", "ping", "--json", "--proxy", via]);
+  const connected = json.stderr.trim().split("\n").map((l) => JSON.parse(l))
+    .find((e) => e.event === "connected");
+  assertEquals(connected.proxy, via);
+  const greet = await tcpkit(["greet", target, "-v", "--wait", "100ms", "--proxy", via]);
+  assert(greet.stderr.includes(`connected to ${target} through ${via} in `), greet.stderr);
+});
