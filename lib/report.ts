@@ -1,8 +1,15 @@
 /** Diagnostics on stderr: one line a person reads, or one JSON object a program reads. */
-import type { ReportOptions } from "./cli/args.ts";
 import { formatBytes, formatDuration, formatRate, round } from "./format.ts";
 import { escapeControls } from "./io/escape.ts";
 import { jsonLine } from "./io/json.ts";
+
+/** How a command reports on stderr. */
+export interface ReportOptions {
+  /** Report connections, byte counts and rates (`-v`). */
+  verbose: boolean;
+  /** Report as JSON Lines (`--json`). */
+  json: boolean;
+}
 
 /** Fields of a JSON event. */
 export type EventFields = Record<string, string | number | boolean | null | undefined | string[]>;

@@ -9,14 +9,9 @@ import { type Cidr, parseCidr } from "../net/gate.ts";
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from "../protocol/starttls.ts";
 import { parseDuration } from "./duration.ts";
 import type { FlagSpec, ParsedFlags } from "./flags.ts";
+import type { ReportOptions } from "../report.ts";
 
-/** How a command reports on stderr. */
-export interface ReportOptions {
-  /** Report connections, byte counts and rates (`-v`). */
-  verbose: boolean;
-  /** Report as JSON Lines (`--json`). */
-  json: boolean;
-}
+export type { ReportOptions } from "../report.ts";
 
 /** How a client does TLS: the files are named here and read when the command runs. */
 export interface TlsClientArgs {
