@@ -61,7 +61,7 @@ export function streamOverConn(conn: Deno.Conn, options: StreamOverConnOptions =
   // A small buffer while the peer is quiet (an idle connection holds it), larger while data flows.
   const source = connSource(conn, { maxSize: READ_SIZE });
   const { onBytes, gate } = options;
-  return new Duplex({
+  const stream = new Duplex({
     allowHalfOpen: true,
     read() {
       const read = () =>
@@ -103,6 +103,10 @@ export function streamOverConn(conn: Deno.Conn, options: StreamOverConnOptions =
       done(error);
     },
   });
+  // The connection's failures reach node:tls through the stream's destruction; its 'error'
+  // event is heard here so that one emitted when nothing else listens cannot end the process.
+  stream.on("error", () => {});
+  return stream;
 }
 
 async function writeAllTo(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {

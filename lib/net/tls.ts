@@ -112,6 +112,10 @@ export async function startTls(
     rejectUnauthorized: false,
     allowHalfOpen: true,
   } as tls.ConnectionOptions);
+  // Heard from the socket's making to its destruction: node:tls may emit 'error' after the
+  // handshake has failed (a server that hangs up: first 'end', then an 'error'), and an 'error'
+  // that nobody hears ends the process.
+  socket.on("error", ignore);
   try {
     await handshake(socket, options.timeoutMs);
   } catch (e) {
@@ -186,7 +190,13 @@ export class NativeTlsFailure extends Error {
     const text = (cause instanceof Error ? cause.message : String(cause))
       .replace(/\s*\(os error \d+\)$/, "");
     super(text, { cause });
-    this.detail = text;
+    // Deno's words for a server that hung up ("unexpected end of file") or reset mid-handshake.
+    this.detail =
+      cause instanceof Deno.errors.UnexpectedEof || /^unexpected end of file$/i.test(text)
+        ? "the server closed the connection during the handshake"
+        : cause instanceof Deno.errors.ConnectionReset
+        ? "the server reset the connection during the handshake"
+        : text;
   }
 }
 
@@ -259,13 +269,39 @@ function handshake(socket: tls.TLSSocket, timeoutMs: number | undefined): Promis
     };
     const onSecure = () => settle();
     const onError = (e: unknown) => settle(e);
-    const onEnd = () => settle(new Error("the server closed the connection during the handshake"));
+    const onEnd = () => settle(new HandshakeClosed());
     socket.on("secureConnect", onSecure).on("error", onError).on("end", onEnd);
   });
 }
 
 class HandshakeTimeout extends Error {
   override name = "HandshakeTimeout";
+}
+
+/** The server closed the connection before the handshake was over. */
+class HandshakeClosed extends Error {
+  override name = "HandshakeClosed";
+}
+
+/** A listener that keeps an event from being unheard (its news comes another way). */
+function ignore(): void {}
+
+/**
+ * The peer hung up during the handshake: its end of the stream, or node:tls's words for it
+ * (ECONNRESET "Client network socket disconnected before secure TLS connection was established").
+ */
+function closedDuringHandshake(e: unknown): boolean {
+  if (e instanceof HandshakeClosed) return true;
+  const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+  return code === "ECONNRESET" && typeof message === "string" &&
+    message.includes("disconnected before secure TLS connection");
+}
+
+/** The peer reset the connection during the handshake. */
+function resetDuringHandshake(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return e instanceof Deno.errors.ConnectionReset ||
+    (code === "ECONNRESET" && !closedDuringHandshake(e));
 }
 
 /** What a failed handshake means, from what failed and the server's first bytes. */
@@ -278,6 +314,12 @@ function handshakeFailure(
     return { kind: "not-tls", sample: sample(first) };
   }
   if (e instanceof HandshakeTimeout) return { kind: "timeout", ms: timeoutMs! };
+  if (closedDuringHandshake(e)) {
+    return { kind: "handshake", detail: "the server closed the connection during the handshake" };
+  }
+  if (resetDuringHandshake(e)) {
+    return { kind: "handshake", detail: "the server reset the connection during the handshake" };
+  }
   const text = e instanceof Error ? e.message : String(e);
   const detail = text.replace(/\s*\(os error \d+\)$/, "");
   return { kind: "handshake", detail: detail.charAt(0).toLowerCase() + detail.slice(1) };
