@@ -170,6 +170,7 @@ export type TlsFailure =
   | { kind: "unknown-issuer"; issuer: string; fingerprint: string }
   | { kind: "self-signed"; subject: string; fingerprint: string }
   | { kind: "untrusted"; code: string; fingerprint: string }
+  | { kind: "unreadable"; detail: string; fingerprint: string }
   | { kind: "pin-mismatch"; pinned: string; fingerprint: string }
   | { kind: "not-tls"; sample: string }
   | { kind: "timeout"; ms: number }
@@ -360,6 +361,9 @@ export function tlsText(failure: TlsFailure, now: Date = new Date(), hints = tru
         (hints
           ? `; use --ca FILE, or --pin ${failure.fingerprint} to trust this certificate)`
           : ")");
+    case "unreadable":
+      return `the server's certificate cannot be read (${failure.detail})` +
+        (hints ? `; use --pin ${failure.fingerprint} to trust this certificate` : "");
     case "pin-mismatch":
       return `certificate fingerprint ${failure.fingerprint} does not match --pin ${failure.pinned}`;
     case "not-tls":

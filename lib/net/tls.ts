@@ -96,6 +96,8 @@ export async function startTls(
 ): Promise<TlsConnection> {
   const expectedName = options.sni ?? host;
   if (nativeWill(conn, options)) return await nativeStartTls(conn, expectedName, context, options);
+  // The certificate library: node:tls asks it whether the certificate is for the name.
+  const certs = await import("./certs.ts");
   let first: Uint8Array | undefined;
   const gate = new ReadGate();
   const stream = streamOverConn(conn, { onBytes: (chunk) => first ??= chunk.slice(0, 64), gate });
@@ -111,6 +113,7 @@ export async function startTls(
     key: options.key,
     rejectUnauthorized: false,
     allowHalfOpen: true,
+    checkServerIdentity: certs.checkIdentity,
   } as tls.ConnectionOptions);
   // Heard from the socket's making to its destruction: node:tls may emit 'error' after the
   // handshake has failed (a server that hangs up: first 'end', then an 'error'), and an 'error'
@@ -123,21 +126,9 @@ export async function startTls(
     throw new TlsError(handshakeFailure(e, first, options.timeoutMs), context, { cause: e });
   }
   const handshakeMs = performance.now() - started;
-  // The certificate library is loaded only here, once there is a certificate to read.
-  const { certificateFacts, verificationFailure } = await import("./certs.ts");
-  const peer = socket.getPeerCertificate(true);
-  const certificate = peer?.raw ? certificateFacts(new Uint8Array(peer.raw)) : undefined;
-  const failure = certificate
-    ? verificationFailure({
-      authorized: socket.authorized,
-      authorizationError: socket.authorizationError?.toString(),
-      facts: certificate,
-      expectedName,
-    })
-    : { kind: "handshake" as const, detail: "the server sent no certificate" };
+  const { certificate, failure, fingerprint } = peerCertificate(socket, expectedName, certs);
   let trust: TlsSession["trust"] = "verified";
   if (options.pin !== undefined) {
-    const fingerprint = certificate?.fingerprint ?? "none";
     if (!pinMatches(options.pin, fingerprint)) {
       socket.destroy();
       throw new TlsError({ kind: "pin-mismatch", pinned: options.pin, fingerprint }, context);
@@ -163,6 +154,48 @@ export async function startTls(
       handshakeMs,
     },
   };
+}
+
+/**
+ * The server's certificate, the verdict on it and its fingerprint. Whatever the certificate
+ * holds, this does not throw: one that cannot be read is a failure in words, and still has its
+ * fingerprint (a --pin may accept it).
+ */
+function peerCertificate(
+  socket: tls.TLSSocket,
+  expectedName: string,
+  certs: typeof import("./certs.ts"),
+): { certificate?: CertificateFacts; failure?: TlsFailure; fingerprint: string } {
+  let raw: Uint8Array | undefined;
+  try {
+    const peer = socket.getPeerCertificate(true);
+    raw = peer?.raw ? new Uint8Array(peer.raw) : undefined;
+  } catch {
+    // node:tls could not describe it: nothing to read
+  }
+  if (!raw) {
+    return {
+      failure: { kind: "handshake", detail: "the server sent no certificate" },
+      fingerprint: "none",
+    };
+  }
+  const fingerprint = certs.fingerprintOf(raw);
+  try {
+    const certificate = certs.certificateFacts(raw);
+    const failure = certs.verificationFailure({
+      authorized: socket.authorized,
+      authorizationError: socket.authorizationError?.toString(),
+      facts: certificate,
+      expectedName,
+    });
+    return { certificate, failure, fingerprint };
+  } catch (e) {
+    const why = escapeText(e instanceof Error ? e.message : String(e));
+    return {
+      failure: { kind: "unreadable", detail: why, fingerprint },
+      fingerprint,
+    };
+  }
 }
 
 /**

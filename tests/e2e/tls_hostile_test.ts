@@ -3,14 +3,88 @@
  * no library expects, clients that never finish a handshake, streams cut without close_notify.
  * Nothing a peer does may crash tcpkit, hold its descriptors, or pass a failure for success.
  */
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { type Output, type PythonPeer, pythonPeer, Running, TCPKIT, tcpkit } from "./_cli.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import {
+  freePort,
+  type Output,
+  type PythonPeer,
+  pythonPeer,
+  run,
+  Running,
+  TCPKIT,
+  tcpkit,
+  tempDir,
+  unsafeForTerminal,
+  waitForListener,
+} from "./_cli.ts";
 
 /** One clear line on stderr, never a stack trace. */
 function assertOneLine(out: Output): void {
   assert(!/Uncaught|\n\s+at /.test(out.stderr), out.stderr);
   assertEquals(unsafeForTerminal(out.stderr.trimEnd()), [], out.stderr);
   assertEquals(out.stderr.trim().split("\n").length, 1, out.stderr);
+}
+
+/**
+ * Self-signed certificates (CA:FALSE, for localhost and 127.0.0.1) with what a hostile server
+ * may write in one, made by openssl: `quote` has the DNS name `a"b.example` (and that common
+ * name); `controls` has an ESC sequence in a DNS name and U+202E and ESC in its organisation.
+ */
+async function hostileCertificates(dir: string) {
+  const script = String.raw`set -euo pipefail
+cd "$1"
+make() { # NAME SUBJECT FIRST-DNS-NAME (openssl's config syntax: a quote as \")
+  cat > "$1.cnf" <<CNF
+[req]
+distinguished_name = dn
+prompt = no
+utf8 = yes
+string_mask = utf8only
+[dn]
+CN = x
+[ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = @alt
+[alt]
+DNS.1 = $3
+DNS.2 = localhost
+IP.1 = 127.0.0.1
+CNF
+  openssl req -config "$1.cnf" -utf8 -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$1.key" -out "$1.pem" -subj "$2" -days 30 -extensions ext 2>/dev/null
+  openssl x509 -in "$1.pem" -noout -fingerprint -sha256 | cut -d= -f2 > "$1.fp"
+}
+esc=$(printf '\033')
+rlo=$(printf '\342\200\256')
+make quote '/CN=a"b.example' 'a\"b.example'
+make controls "/O=ab$rlo""cd$esc[2J/CN=x" "e$esc[31mvil.example"
+`;
+  const out = await run(["bash", "-c", script, "hostile-certificates", dir]);
+  if (out.code !== 0) throw new Error(`openssl failed: ${out.stderr}`);
+  const files = async (name: string) => ({
+    cert: `${dir}/${name}.pem`,
+    key: `${dir}/${name}.key`,
+    fingerprint: (await Deno.readTextFile(`${dir}/${name}.fp`)).trim(),
+  });
+  return { quote: await files("quote"), controls: await files("controls") };
+}
+
+/** An openssl s_server for `cert` on a free port, for up to `naccept` clients one after another. */
+async function sServer(
+  cert: { cert: string; key: string },
+  naccept = 50,
+): Promise<Running & { port: number }> {
+  const port = freePort();
+  const server = new Running([
+    "bash",
+    "-c",
+    `exec openssl s_server -quiet -accept 127.0.0.1:${port} -cert '${cert.cert}' ` +
+    `-key '${cert.key}' -naccept ${naccept} 2>/dev/null`,
+  ], { stdin: true });
+  await waitForListener(port);
+  return Object.assign(server, { port });
 }
 
 /** A server that reads the client's hello and hangs up, for every connection. */
@@ -106,6 +180,134 @@ while True:
       assertEquals(out.code, 5, out.stderr);
       assertStringIncludes(out.stderr, "reset the connection during the handshake");
       assertOneLine(out);
+    });
+  }
+});
+
+// --- certificates no library expects -------------------------------------------------------------
+
+Deno.test("a certificate with a quote in its DNS name is judged, shown and pinned, never a crash", async (t) => {
+  await using dir = await tempDir();
+  const { quote } = await hostileCertificates(dir.path);
+  await using server = await sServer(quote);
+  const target = `127.0.0.1:${server.port}`;
+  const noCrash = (out: Output) =>
+    assert(!/Uncaught|unexpected error|\n\s+at /.test(out.stderr), out.stderr);
+  await t.step("connect -v refuses it as self-signed, exit 5", async () => {
+    const out = await tcpkit(["connect", "--tls", "-v", "--send", "x", target]);
+    noCrash(out);
+    assertEquals(out.code, 5, out.stderr);
+    assertStringIncludes(out.stderr, 'self-signed certificate "CN=a\\"b.example"');
+  });
+  await t.step("connect --pin takes it and shows it", async () => {
+    const out = await tcpkit([
+      "connect",
+      "--tls",
+      "-v",
+      "--pin",
+      quote.fingerprint,
+      "--send",
+      "x",
+      target,
+    ]);
+    noCrash(out);
+    assertEquals(out.code, 0, out.stderr);
+    assertStringIncludes(out.stderr, "(pinned)");
+  });
+  await t.step("connect -k takes it with a warning", async () => {
+    const out = await tcpkit(["connect", "--tls", "-k", "--send", "x", target]);
+    noCrash(out);
+    assertEquals(out.code, 0, out.stderr);
+    assertStringIncludes(out.stderr, "--insecure");
+  });
+  await t.step("connect --ca -v verifies it for 127.0.0.1 and for the quoted name", async () => {
+    for (const extra of [[], ["--sni", 'a"b.example']]) {
+      const out = await tcpkit([
+        "connect",
+        "--tls",
+        "-v",
+        "--ca",
+        quote.cert,
+        ...extra,
+        "--send",
+        "x",
+        target,
+      ]);
+      noCrash(out);
+      assertEquals(out.code, 0, out.stderr);
+      assertStringIncludes(out.stderr, "(verified)");
+    }
+  });
+  await t.step("connect --ca -v refuses it for another name, exit 5", async () => {
+    const out = await tcpkit([
+      "connect",
+      "--tls",
+      "-v",
+      "--ca",
+      quote.cert,
+      "--sni",
+      "other.example",
+      "--send",
+      "x",
+      target,
+    ]);
+    noCrash(out);
+    assertEquals(out.code, 5, out.stderr);
+    assertStringIncludes(
+      out.stderr,
+      'certificate is for a"b.example, localhost, 127.0.0.1, not other.example',
+    );
+  });
+  await t.step("greet --tls refuses it, exit 5", async () => {
+    const out = await tcpkit(["greet", "--tls", target]);
+    noCrash(out);
+    assertEquals(out.code, 5, out.stderr);
+  });
+  await t.step("check --tls marks it unverified", async () => {
+    const out = await tcpkit(["check", "--tls", "--json", target]);
+    noCrash(out);
+    const result = JSON.parse(out.stdout.split("\n")[0]);
+    assertEquals(result.state, "unverified");
+    assertEquals(out.code, 5);
+  });
+  await t.step("forward --pin carries a client through", async () => {
+    await using forward = new Running([
+      ...TCPKIT,
+      "forward",
+      "127.0.0.1:0",
+      `tls://${target}`,
+      "--pin",
+      quote.fingerprint,
+    ]);
+    const port = Number((await forward.stderr.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
+    const client = await tcpkit(["connect", `127.0.0.1:${port}`], { stdin: "through forward\n" });
+    assertEquals(client.code, 0, client.stderr);
+    // The line reached the server (s_server writes what it receives to its stdout).
+    await server.stdout.waitFor(/through forward/);
+    assert(!/Uncaught|unexpected error/.test(forward.stderr.text), forward.stderr.text);
+  });
+});
+
+Deno.test("a certificate's control and bidi characters are shown escaped, also in Prometheus output", async (t) => {
+  await using dir = await tempDir();
+  const { controls } = await hostileCertificates(dir.path);
+  await using server = await sServer(controls);
+  const target = `127.0.0.1:${server.port}`;
+  for (
+    const args of [
+      ["connect", "--tls", "-v", "--send", "x", target],
+      ["connect", "--tls", "-k", "-v", "--send", "x", target],
+      ["connect", "--tls", "-v", "--ca", controls.cert, "--send", "x", target],
+      ["check", "--tls", target],
+      ["check", "--tls", "--format", "prometheus", target],
+    ]
+  ) {
+    await t.step(args.slice(0, -1).join(" "), async () => {
+      const out = await tcpkit(args);
+      assert(!/Uncaught|unexpected error/.test(out.stderr), out.stderr);
+      assertEquals(unsafeForTerminal(out.stderr.trimEnd()), [], out.stderr);
+      assertEquals(unsafeForTerminal(out.stdout.replaceAll("\n", " ")), [], out.stdout);
+      assertMatch(out.stdout + out.stderr, /\\+E2\\+80\\+AE/);
     });
   }
 });
