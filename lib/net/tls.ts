@@ -4,8 +4,9 @@
  *
  * The client side runs node:tls over the connection dial() made: it is the one TLS of Deno 2.9
  * that can skip verification per connection and show the peer's certificate (Deno.startTls
- * verifies without a way out and shows nothing). The server side is Deno.listenTls, native and
- * fast, except with client certificates, which only node:tls's server asks for and verifies.
+ * verifies without a way out and shows nothing). The server side is node:tls's server too, over
+ * a plain listener's connections, so that a handshake that times out can be closed (see
+ * {@linkcode listenTls}).
  */
 import { isIP } from "node:net";
 import tls from "node:tls";
@@ -378,10 +379,14 @@ export interface TlsServerOptions {
 }
 
 /**
- * A TLS listener for an address, and the handshake of each connection it accepts: Deno's
- * native one (Deno.listenTls, which does its handshake on first use), or with client
- * certificates a plain listener whose connections each get node:tls's server handshake, which
- * asks for a certificate and verifies it against the client CAs.
+ * A TLS listener for an address, and the handshake of each connection it accepts: a plain
+ * listener whose connections each get node:tls's server handshake (asking for a client
+ * certificate with `clientCa`), bounded in time.
+ *
+ * Not Deno.listenTls, though it moves bulk data faster: a connection it accepted cannot be closed
+ * before its handshake is over (its close waits for the handshake, without a bound), so a client
+ * that connects and says nothing would hold a descriptor for as long as it likes, and enough of
+ * them would lock every other client out. Over a plain connection, tcpkit closes what times out.
  */
 export function listenTls(
   hostname: string,
@@ -391,68 +396,30 @@ export function listenTls(
   listener: Deno.Listener;
   handshake: (conn: Deno.Conn, context: string, timeoutMs: number) => Promise<Deno.Conn>;
 } {
-  if (!options.clientCa) {
-    const listener = Deno.listenTls({
-      hostname,
-      port,
-      cert: options.cert,
-      key: options.key,
-      alpnProtocols: options.alpn,
-    });
-    return {
-      listener,
-      handshake: async (conn, context, timeoutMs) => {
-        await nativeHandshake(conn as Deno.TlsConn, context, timeoutMs);
-        return conn;
-      },
-    };
-  }
+  const asking = options.clientCa !== undefined;
   const serverOptions: tls.TlsOptions = {
     cert: options.cert,
     key: options.key,
     ca: options.clientCa,
-    requestCert: true,
-    rejectUnauthorized: true,
+    requestCert: asking,
+    rejectUnauthorized: asking,
     ALPNProtocols: options.alpn,
     allowHalfOpen: true,
   };
   return {
     listener: Deno.listen({ hostname, port, transport: "tcp" }),
     handshake: (conn, context, timeoutMs) =>
-      clientCertificateHandshake(conn, context, timeoutMs, serverOptions),
+      serverHandshake(conn, context, timeoutMs, serverOptions),
   };
 }
 
 /**
- * The handshake of a connection accepted by Deno.listenTls, within `timeoutMs`: a client that
- * connects and says nothing, or does not speak TLS, fails here with a {@linkcode TlsError}.
- */
-async function nativeHandshake(
-  conn: Deno.TlsConn,
-  context: string,
-  timeoutMs: number,
-): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      conn.handshake(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new HandshakeTimeout()), timeoutMs);
-      }),
-    ]);
-  } catch (e) {
-    throw new TlsError(serverFailure(e, timeoutMs), context, { cause: e });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * node:tls's server handshake over an accepted connection, asking for a client certificate:
- * node:tls verifies it against the client CAs only as a server's (tls.Server), so each
+ * node:tls's server handshake over an accepted connection, within `timeoutMs` (a client that
+ * says nothing, or does not speak TLS, fails here and its connection is closed). node:tls
+ * verifies a client certificate against the client CAs only as a server's (tls.Server), so each
  * connection is handed to a server object of its own. Its data then flows as a `Deno.Conn`.
  */
-function clientCertificateHandshake(
+function serverHandshake(
   conn: Deno.Conn,
   context: string,
   timeoutMs: number,

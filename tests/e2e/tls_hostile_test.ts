@@ -311,3 +311,74 @@ Deno.test("a certificate's control and bidi characters are shown escaped, also i
     });
   }
 });
+
+// --- clients that never finish a handshake --------------------------------------------------------
+
+/** How many descriptors a process holds. */
+async function descriptors(pid: number): Promise<number> {
+  const out = await run(["bash", "-c", `ls /proc/${pid}/fd | wc -l`]);
+  return Number(out.stdout.trim());
+}
+
+/**
+ * Waits until a process's descriptors pass `test` (they are counted from /proc, which has no
+ * event to wait on), for up to 10 s; returns the last count.
+ */
+async function descriptorsUntil(pid: number, test: (n: number) => boolean): Promise<number> {
+  let n = await descriptors(pid);
+  for (let i = 0; i < 100 && !test(n); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    n = await descriptors(pid);
+  }
+  return n;
+}
+
+/** `count` clients that connect and say nothing until their stdin closes. */
+async function silentClients(port: number, count: number): Promise<Running> {
+  const clients = new Running([
+    "python3",
+    "-c",
+    `import socket, sys
+held = [socket.create_connection(("127.0.0.1", ${port})) for _ in range(${count})]
+print("connected", flush=True)
+sys.stdin.read()`,
+  ], { stdin: true });
+  await clients.stdout.waitFor(/connected/);
+  return clients;
+}
+
+for (const command of ["serve", "forward"]) {
+  Deno.test(`${command} --tls closes the connections of silent clients whose handshake timed out`, async () => {
+    const SILENT = 200;
+    await using backend = await pythonPeer(`while True:
+    c, _ = s.accept()
+    c.sendall(b"backend\\n")
+    c.close()`);
+    const args = command === "serve"
+      ? ["serve", "127.0.0.1:0", "--tls", "-k", "--reply", "served"]
+      : ["forward", "tls://127.0.0.1:0", `127.0.0.1:${backend.port}`];
+    await using server = new Running([...TCPKIT, ...args]);
+    const port = Number((await server.stderr.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
+    const pid = server.child.pid;
+    const before = await descriptors(pid);
+    await using clients = await silentClients(port, SILENT);
+    const during = await descriptorsUntil(pid, (n) => n >= before + SILENT);
+    assert(during >= before + SILENT, `${during} descriptors: the silent clients were accepted`);
+    // The handshake's bound is 10 s: every silent client is told of, and its descriptor let go.
+    await server.stderr.waitForCount("TLS handshake timed out", SILENT, 30_000);
+    const held = await descriptorsUntil(pid, (n) => n <= before + 5);
+    assert(held <= before + 5, `${held} descriptors held, ${before} before the silent clients`);
+    // The silent clients are still connected, and a real client is served.
+    const client = await tcpkit([
+      "connect",
+      "--tls",
+      "-k",
+      "--send",
+      "hello\n",
+      `127.0.0.1:${port}`,
+    ]);
+    assertEquals(client.code, 0, client.stderr);
+    assertStringIncludes(client.stdout, command === "serve" ? "served" : "backend");
+    await clients.closeStdin();
+  });
+}
