@@ -175,6 +175,7 @@ export type TlsFailure =
   | { kind: "not-tls"; sample: string }
   | { kind: "timeout"; ms: number }
   | { kind: "handshake"; detail: string }
+  | { kind: "after-handshake"; detail: string }
   | { kind: "starttls"; detail: string };
 
 /** A TLS handshake failed or a certificate did not verify (exit 5). */
@@ -372,6 +373,8 @@ export function tlsText(failure: TlsFailure, now: Date = new Date(), hints = tru
       return `TLS handshake timed out after ${formatDuration(failure.ms)}`;
     case "handshake":
       return `TLS handshake failed: ${failure.detail}`;
+    case "after-handshake":
+      return `TLS failed after the handshake: ${failure.detail}`;
     case "starttls":
       return failure.detail;
   }

@@ -17,6 +17,7 @@ import {
   unsafeForTerminal,
   waitForListener,
 } from "./_cli.ts";
+import { makeTestCertificates } from "../_certs.ts";
 
 /** One clear line on stderr, never a stack trace. */
 function assertOneLine(out: Output): void {
@@ -382,3 +383,71 @@ for (const command of ["serve", "forward"]) {
     await clients.closeStdin();
   });
 }
+
+// --- failures after the handshake ----------------------------------------------------------------
+
+Deno.test("a client certificate refused by openssl s_server -Verify 1 exits 5 naming it", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  const cases: [string, string[], string | undefined][] = [
+    ["connect --send", ["connect", "--tls", "--ca", certs.ca.cert, "--send", "hello"], undefined],
+    [
+      "connect -v --send",
+      ["connect", "--tls", "-v", "--ca", certs.ca.cert, "--send", "x"],
+      undefined,
+    ],
+    ["connect with stdin", ["connect", "--tls", "--ca", certs.ca.cert], "hello\n"],
+    ["greet", ["greet", "--tls", "--ca", certs.ca.cert], undefined],
+  ];
+  for (const [name, args, stdin] of cases) {
+    await t.step(name, async () => {
+      const port = freePort();
+      await using server = new Running([
+        "bash",
+        "-c",
+        `exec openssl s_server -quiet -accept 127.0.0.1:${port} -cert '${certs.valid.cert}' ` +
+        `-key '${certs.valid.key}' -CAfile '${certs.ca.cert}' -Verify 1 -naccept 1 >/dev/null 2>&1`,
+      ], { stdin: true });
+      await waitForListener(port);
+      const out = await tcpkit(
+        [...args, `127.0.0.1:${port}`],
+        stdin === undefined ? {} : { stdin },
+      );
+      assertEquals(out.code, 5, out.stderr);
+      assertMatch(
+        out.stderr,
+        /TLS failed after the handshake: the server requires a client certificate/,
+      );
+      assert(!/Uncaught|\n\s+at /.test(out.stderr), out.stderr);
+      await server.closeStdin();
+    });
+  }
+});
+
+Deno.test("a record that does not decrypt after the handshake is not called a handshake failure", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  // Python's ssl: a good record, then 37 bytes of application data that no key decrypts.
+  await using server = await pythonPeer(`import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(${JSON.stringify(certs.valid.cert)}, ${JSON.stringify(certs.valid.key)})
+while True:
+    c, _ = s.accept()
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+        t.sendall(b"first\\n")
+        socket.socket.send(t, b"\\x17\\x03\\x03\\x00\\x20" + b"\\x00" * 32)
+        t.recv(100)
+    except Exception:
+        pass
+    finally:
+        c.close()`);
+  for (const args of [["--ca", certs.ca.cert], ["-v", "--ca", certs.ca.cert], ["-k"]]) {
+    await t.step(args.join(" "), async () => {
+      const out = await tcpkit(["connect", "--tls", ...args, `127.0.0.1:${server.port}`]);
+      assertEquals(out.code, 5, out.stderr);
+      assertMatch(out.stderr, /TLS failed after the handshake: /);
+      assert(!/handshake failed/.test(out.stderr), out.stderr);
+    });
+  }
+});
