@@ -20,11 +20,7 @@ import { ReadGate, SocketConn, streamOverConn } from "./node_conn.ts";
 export interface TlsClientOptions {
   /** The name to send (SNI) and verify, when it differs from the host dialled (`--sni`). */
   sni?: string;
-  /**
-   * The roots to trust instead of the default ones, PEM (`--ca`, as curl's --cacert). (Adding
-   * them to the defaults would need the defaults' PEM, which Deno's node:tls hands out only
-   * with --allow-sys.)
-   */
+  /** Roots to trust besides the default ones, PEM (`--ca`), whichever TLS makes the connection. */
   ca?: string[];
   /** Protocols to offer with ALPN, in order of preference (`--alpn`). */
   alpn?: string[];
@@ -108,7 +104,8 @@ export async function startTls(
     // node:tls checks the name against `host` (with a socket given and no host: "localhost").
     host: expectedName,
     servername: isIP(expectedName) ? undefined : expectedName,
-    ca: options.ca,
+    // --ca adds to the default roots, as Deno's own TLS does with them (one meaning, -v or not).
+    ca: options.ca === undefined ? undefined : [...defaultRoots(), ...options.ca],
     ALPNProtocols: options.alpn,
     cert: options.cert,
     key: options.key,
@@ -315,6 +312,19 @@ class HandshakeTimeout extends Error {
 /** The server closed the connection before the handshake was over. */
 class HandshakeClosed extends Error {
   override name = "HandshakeClosed";
+}
+
+/**
+ * The roots a client trusts by default (the same Mozilla set as Deno's own TLS), for `--ca` to add
+ * to. Deno hands them out only with `--allow-sys=ca`; without it (a build run with other flags),
+ * `--ca` replaces them on this path, as before.
+ */
+function defaultRoots(): readonly string[] {
+  try {
+    return [...tls.rootCertificates];
+  } catch {
+    return [];
+  }
 }
 
 /** A listener that keeps an event from being unheard (its news comes another way). */

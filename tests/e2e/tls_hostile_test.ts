@@ -451,3 +451,35 @@ while True:
     });
   }
 });
+
+// --- one meaning of --ca ------------------------------------------------------------------------
+
+Deno.test("--ca gives one verdict whichever TLS the client takes (-v, --json, --cert or none)", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  const cases = [["valid", certs.valid, 0], ["wrong CA", certs.unknownIssuer, 5], [
+    "expired",
+    certs.expired,
+    5,
+  ]] as const;
+  for (const [name, leaf, expected] of cases) {
+    await t.step(name, async () => {
+      await using server = await sServer(leaf);
+      const target = `127.0.0.1:${server.port}`;
+      const ca = ["--ca", certs.ca.cert];
+      const codes = [];
+      for (
+        const extra of [[], ["-v"], ["--json"], [
+          "--cert",
+          certs.client.cert,
+          "--key",
+          certs.client.key,
+        ]]
+      ) {
+        const out = await tcpkit(["connect", "--tls", ...ca, ...extra, "--send", "x", target]);
+        codes.push(out.code);
+      }
+      assertEquals(codes, [expected, expected, expected, expected]);
+    });
+  }
+});
