@@ -170,10 +170,12 @@ export type TlsFailure =
   | { kind: "unknown-issuer"; issuer: string; fingerprint: string }
   | { kind: "self-signed"; subject: string; fingerprint: string }
   | { kind: "untrusted"; code: string; fingerprint: string }
+  | { kind: "unreadable"; detail: string; fingerprint: string }
   | { kind: "pin-mismatch"; pinned: string; fingerprint: string }
   | { kind: "not-tls"; sample: string }
   | { kind: "timeout"; ms: number }
   | { kind: "handshake"; detail: string }
+  | { kind: "after-handshake"; detail: string }
   | { kind: "starttls"; detail: string };
 
 /** A TLS handshake failed or a certificate did not verify (exit 5). */
@@ -464,6 +466,9 @@ export function tlsText(failure: TlsFailure, now: Date = new Date(), hints = tru
         (hints
           ? `; use --ca FILE, or --pin ${failure.fingerprint} to trust this certificate)`
           : ")");
+    case "unreadable":
+      return `the server's certificate cannot be read (${failure.detail})` +
+        (hints ? `; use --pin ${failure.fingerprint} to trust this certificate` : "");
     case "pin-mismatch":
       return `certificate fingerprint ${failure.fingerprint} does not match --pin ${failure.pinned}`;
     case "not-tls":
@@ -472,6 +477,8 @@ export function tlsText(failure: TlsFailure, now: Date = new Date(), hints = tru
       return `TLS handshake timed out after ${formatDuration(failure.ms)}`;
     case "handshake":
       return `TLS handshake failed: ${failure.detail}`;
+    case "after-handshake":
+      return `TLS failed after the handshake: ${failure.detail}`;
     case "starttls":
       return failure.detail;
   }

@@ -4,9 +4,11 @@
  * then its samples; times in seconds, a certificate's expiry as a Unix time. Every series of a
  * port has the labels `target` (as written), `host` and `port`.
  *
- * Label values are escaped as the format says (backslash, double quote, line feed); a target
- * given twice on the command line is written once, since a series may appear only once.
+ * Label values are escaped as the format says (backslash, double quote, line feed), and what a
+ * terminal or an editor would act on (controls, bidirectional overrides) is written as text
+ * (`\u202e`), as tcpkit shows it everywhere; a target given twice on the command line is written once, since a series may appear only once.
  */
+import { escapeControls } from "../io/escape.ts";
 import { formatAddress } from "../net/address.ts";
 import { type CheckReport, forEachRow, stateTotals } from "./report.ts";
 import { addressOf } from "./report.ts";
@@ -239,17 +241,19 @@ export function labels(values: Record<string, string>): string {
 
 /**
  * A label value as the exposition format writes it: backslash, double quote and line feed
- * escaped.
+ * escaped, and the other controls and the bidirectional ones (a certificate's subject may hold
+ * U+202E, which turns the rest of a line around) as their escapes' text.
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { escapeLabel } from "./prometheus.ts";
  * assertEquals(escapeLabel('CN="a\\b"\n'), 'CN=\\"a\\\\b\\"\\n');
+ * assertEquals(escapeLabel("a\u202eb\x1b"), "a\\\\u202eb\\\\x1b");
  * ```
  */
 export function escapeLabel(text: string): string {
-  return text.replace(/[\\"\n]/g, (c) => c === "\n" ? "\\n" : `\\${c}`);
+  return escapeControls(text).replace(/[\\"\n]/g, (c) => c === "\n" ? "\\n" : `\\${c}`);
 }
 
 /** HELP text as the format writes it: backslash and line feed escaped. */

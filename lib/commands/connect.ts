@@ -20,6 +20,7 @@ import { formatNetAddr } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
 import { dial } from "../net/dial.ts";
 import { toNetError } from "../net/errors.ts";
+import { tlsStreamError } from "../net/tls_alerts.ts";
 import { type Reporter, Traffic } from "../report.ts";
 import { guardOutput } from "./output.ts";
 import { clientTlsOptions, reportTlsSession } from "./tls_options.ts";
@@ -194,13 +195,10 @@ export async function connect(command: ConnectCommand, io: ConnectIO): Promise<n
       }
       throw failure.cause;
     }
-    // Over Deno's TLS, an alert from the server (a client certificate it requires) fails the
-    // connection after the handshake, as invalid data: a TLS failure (exit 5), not the network's.
-    const error = dialed.tls && failure.cause instanceof Deno.errors.InvalidData
-      ? new TlsError({ kind: "handshake", detail: failure.cause.message }, `TLS with ${peer}`, {
-        cause: failure.cause,
-      })
-      : toNetError(failure.cause, `connection to ${peer}`);
+    // An alert from the server (a client certificate it requires) or a bad record fails the
+    // connection after the handshake: a TLS failure (exit 5), not the network's.
+    const error = (dialed.tls && tlsStreamError(failure.cause, `TLS with ${peer}`)) ||
+      toNetError(failure.cause, `connection to ${peer}`);
     // Never exit 0 with data unsent: a failure while sending says how much was sent.
     const sending = !command.recvOnly && (failure.leg === "aToB" || failure.otherUnfinished);
     throw sending && !(error instanceof TlsError)

@@ -42,11 +42,14 @@ export interface GeneratedCertificate {
 export interface CertificateFacts {
   /** The subject on one line, most specific first: `CN=localhost, O=tcpkit tests`. */
   subject: string;
-  /** The subject's common name, if it has one. */
+  /** The subject's common name, if it has one (escaped as {@linkcode escapeText} shows text). */
   commonName?: string;
   /** The issuer, in the same form as the subject. */
   issuer: string;
-  /** The subject alternative names a client checks: DNS names and IP addresses, in order. */
+  /**
+   * The subject alternative names a client checks: DNS names and IP addresses, in order; escaped
+   * as {@linkcode escapeText} shows text, since a server writes what it likes in them.
+   */
   names: string[];
   /** When the certificate starts being valid. */
   notBefore: Date;
@@ -173,20 +176,26 @@ export function certificateFacts(der: Uint8Array): CertificateFacts {
   const issuer = formatName(cert.issuerName.toJSON());
   const commonName = subjectRdns.flatMap((rdn) => rdn.CN ?? []).at(-1);
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  // A hostile server writes what it likes in its names: they are kept escaped, as shown.
   const names = (san?.names.toJSON() ?? [])
     .filter((name) => name.type === "dns" || name.type === "ip")
-    .map((name) => name.value);
+    .map((name) => escapeText(String(name.value)));
   return {
     subject,
-    ...(commonName === undefined ? {} : { commonName }),
+    ...(commonName === undefined ? {} : { commonName: escapeText(commonName) }),
     issuer,
     names,
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
-    fingerprint: colonHex(createHash("sha256").update(der).digest()),
+    fingerprint: fingerprintOf(der),
     selfSigned: subject === issuer && signedByItself(der),
     serial: serialText(cert.serialNumber),
   };
+}
+
+/** SHA-256 of a certificate's DER, `AA:BB:…`: its fingerprint, whatever the DER holds. */
+export function fingerprintOf(der: Uint8Array): string {
+  return colonHex(createHash("sha256").update(der).digest());
 }
 
 /**
@@ -344,15 +353,22 @@ function formatName(rdns: Record<string, string[]>[]): string {
     .join(", ");
 }
 
-/** RFC 4514 escaping, and control characters as `\XX`, so a name stays on one line. */
+/**
+ * RFC 4514 escaping, and what a terminal would act on (controls, C1, the line separators and the
+ * bidirectional controls) as `\XX` per UTF-8 byte, so a name stays on one line and in order.
+ */
 function escapeValue(value: string): string {
   return value
     .replace(/[\\",+;<>]/g, "\\$&")
     .replace(/^[# ]| $/g, "\\$&")
     .replace(
       // deno-lint-ignore no-control-regex
-      /[\x00-\x1f\x7f]/g,
-      (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`,
+      /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+      (c) =>
+        Array.from(
+          new TextEncoder().encode(c),
+          (b) => `\\${b.toString(16).padStart(2, "0").toUpperCase()}`,
+        ).join(""),
     );
 }
 
@@ -365,12 +381,43 @@ function escapeValue(value: string): string {
  * an address in a DNS name.
  */
 function nameMatches(facts: CertificateFacts, name: string): boolean {
+  // node:tls's own form: a name holding a comma, a quote or anything but plain ASCII in quotes.
+  const quoted = (n: string) =>
+    /^[\x21-\x7e]*$/.test(n) && !/[,"\\]/.test(n) ? n : JSON.stringify(n);
   const subjectaltname = facts.names
-    .map((n) => isIP(n) ? `IP Address:${n}` : `DNS:${n}`)
+    .map((n) => isIP(n) ? `IP Address:${n}` : `DNS:${quoted(n)}`)
     .join(", ");
   const peer = {
     subject: facts.commonName === undefined ? {} : { CN: facts.commonName },
     ...(subjectaltname === "" ? {} : { subjectaltname }),
   } as unknown as PeerCertificate;
-  return checkServerIdentity(name, peer) === undefined;
+  try {
+    return checkServerIdentity(name, peer) === undefined;
+  } catch {
+    // Names node:tls cannot read: none of them is the name asked for.
+    return false;
+  }
+}
+
+/**
+ * node:tls's `checkServerIdentity`, for `tls.connect({ checkServerIdentity })`, except that it
+ * never throws: Deno's throws "Invalid alt name format" on a DNS name that holds a quote, which a
+ * hostile server's certificate may, and node:tls does not catch it. Such a certificate is judged
+ * by {@linkcode nameMatches} instead, from the certificate itself.
+ */
+export function checkIdentity(host: string, cert: PeerCertificate): Error | undefined {
+  try {
+    return checkServerIdentity(host, cert);
+  } catch {
+    try {
+      if (cert?.raw && nameMatches(certificateFacts(new Uint8Array(cert.raw)), host)) {
+        return undefined;
+      }
+    } catch {
+      // a certificate that cannot be read is for no name
+    }
+    return Object.assign(new Error(`the certificate's names do not include ${escapeText(host)}`), {
+      code: "ERR_TLS_CERT_ALTNAME_INVALID",
+    });
+  }
 }

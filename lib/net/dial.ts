@@ -184,7 +184,7 @@ async function connectFrom(
       reject(signal!.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
-    socket.once("error", (e: Error & { syscall?: string }) => {
+    socket.on("error", (e: Error & { syscall?: string }) => {
       signal?.removeEventListener("abort", onAbort);
       // Binding fails for an address that is not this host's (node says EINVAL or EADDRNOTAVAIL).
       if (e.syscall === "bind") {

@@ -5,9 +5,9 @@
  */
 import { Duplex } from "node:stream";
 import type { Socket } from "node:net";
-import { TlsError } from "../errors.ts";
 import { connSource } from "../io/chunks.ts";
 import { formatNetAddr } from "./address.ts";
+import { tlsStreamError } from "./tls_alerts.ts";
 
 /** How many bytes of the peer's data a socket may hold before it stops reading (backpressure). */
 const HIGH_WATER = 1024 * 1024;
@@ -61,7 +61,7 @@ export function streamOverConn(conn: Deno.Conn, options: StreamOverConnOptions =
   // A small buffer while the peer is quiet (an idle connection holds it), larger while data flows.
   const source = connSource(conn, { maxSize: READ_SIZE });
   const { onBytes, gate } = options;
-  return new Duplex({
+  const stream = new Duplex({
     allowHalfOpen: true,
     read() {
       const read = () =>
@@ -103,6 +103,10 @@ export function streamOverConn(conn: Deno.Conn, options: StreamOverConnOptions =
       done(error);
     },
   });
+  // The connection's failures reach node:tls through the stream's destruction; its 'error'
+  // event is heard here so that one emitted when nothing else listens cannot end the process.
+  stream.on("error", () => {});
+  return stream;
 }
 
 async function writeAllTo(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
@@ -162,7 +166,7 @@ export class SocketConn implements Deno.Conn {
       wake();
     });
     socket.on("error", (e: unknown) => {
-      this.#error ??= tlsAlert(e, addresses.remoteAddr) ?? e;
+      this.#error ??= tlsStreamError(e, `TLS with ${formatNetAddr(addresses.remoteAddr)}`) ?? e;
       wake();
     });
     socket.on("close", () => {
@@ -277,22 +281,4 @@ export class SocketConn implements Deno.Conn {
   [Symbol.dispose](): void {
     if (!this.#closed) this.close();
   }
-}
-
-/**
- * A TLS alert that ends a connection after its handshake (under TLS 1.3 a server that wants a
- * client certificate says so only then) as a {@linkcode TlsError}; undefined for other errors.
- */
-function tlsAlert(e: unknown, remote: Deno.Addr): TlsError | undefined {
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code !== "string" || !code.startsWith("ERR_SSL_")) return undefined;
-  const detail = code === "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" ||
-      code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE"
-    ? "the server requires a client certificate (--cert FILE --key FILE) or refused ours"
-    : code === "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA" || code === "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE"
-    ? "the server did not accept our client certificate"
-    : (e instanceof Error ? e.message : code);
-  return new TlsError({ kind: "handshake", detail }, `TLS with ${formatNetAddr(remote)}`, {
-    cause: e,
-  });
 }

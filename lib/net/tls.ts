@@ -4,8 +4,9 @@
  *
  * The client side runs node:tls over the connection dial() made: it is the one TLS of Deno 2.9
  * that can skip verification per connection and show the peer's certificate (Deno.startTls
- * verifies without a way out and shows nothing). The server side is Deno.listenTls, native and
- * fast, except with client certificates, which only node:tls's server asks for and verifies.
+ * verifies without a way out and shows nothing). The server side is node:tls's server too, over
+ * a plain listener's connections, so that a handshake that times out can be closed (see
+ * {@linkcode listenTls}).
  */
 import { isIP } from "node:net";
 import tls from "node:tls";
@@ -19,11 +20,7 @@ import { ReadGate, SocketConn, streamOverConn } from "./node_conn.ts";
 export interface TlsClientOptions {
   /** The name to send (SNI) and verify, when it differs from the host dialled (`--sni`). */
   sni?: string;
-  /**
-   * The roots to trust instead of the default ones, PEM (`--ca`, as curl's --cacert). (Adding
-   * them to the defaults would need the defaults' PEM, which Deno's node:tls hands out only
-   * with --allow-sys.)
-   */
+  /** Roots to trust besides the default ones, PEM (`--ca`), whichever TLS makes the connection. */
   ca?: string[];
   /** Protocols to offer with ALPN, in order of preference (`--alpn`). */
   alpn?: string[];
@@ -96,6 +93,8 @@ export async function startTls(
 ): Promise<TlsConnection> {
   const expectedName = options.sni ?? host;
   if (nativeWill(conn, options)) return await nativeStartTls(conn, expectedName, context, options);
+  // The certificate library: node:tls asks it whether the certificate is for the name.
+  const certs = await import("./certs.ts");
   let first: Uint8Array | undefined;
   const gate = new ReadGate();
   const stream = streamOverConn(conn, { onBytes: (chunk) => first ??= chunk.slice(0, 64), gate });
@@ -105,13 +104,19 @@ export async function startTls(
     // node:tls checks the name against `host` (with a socket given and no host: "localhost").
     host: expectedName,
     servername: isIP(expectedName) ? undefined : expectedName,
-    ca: options.ca,
+    // --ca adds to the default roots, as Deno's own TLS does with them (one meaning, -v or not).
+    ca: options.ca === undefined ? undefined : [...defaultRoots(), ...options.ca],
     ALPNProtocols: options.alpn,
     cert: options.cert,
     key: options.key,
     rejectUnauthorized: false,
     allowHalfOpen: true,
+    checkServerIdentity: certs.checkIdentity,
   } as tls.ConnectionOptions);
+  // Heard from the socket's making to its destruction: node:tls may emit 'error' after the
+  // handshake has failed (a server that hangs up: first 'end', then an 'error'), and an 'error'
+  // that nobody hears ends the process.
+  socket.on("error", ignore);
   try {
     await handshake(socket, options.timeoutMs);
   } catch (e) {
@@ -119,21 +124,9 @@ export async function startTls(
     throw new TlsError(handshakeFailure(e, first, options.timeoutMs), context, { cause: e });
   }
   const handshakeMs = performance.now() - started;
-  // The certificate library is loaded only here, once there is a certificate to read.
-  const { certificateFacts, verificationFailure } = await import("./certs.ts");
-  const peer = socket.getPeerCertificate(true);
-  const certificate = peer?.raw ? certificateFacts(new Uint8Array(peer.raw)) : undefined;
-  const failure = certificate
-    ? verificationFailure({
-      authorized: socket.authorized,
-      authorizationError: socket.authorizationError?.toString(),
-      facts: certificate,
-      expectedName,
-    })
-    : { kind: "handshake" as const, detail: "the server sent no certificate" };
+  const { certificate, failure, fingerprint } = peerCertificate(socket, expectedName, certs);
   let trust: TlsSession["trust"] = "verified";
   if (options.pin !== undefined) {
-    const fingerprint = certificate?.fingerprint ?? "none";
     if (!pinMatches(options.pin, fingerprint)) {
       socket.destroy();
       throw new TlsError({ kind: "pin-mismatch", pinned: options.pin, fingerprint }, context);
@@ -162,6 +155,48 @@ export async function startTls(
 }
 
 /**
+ * The server's certificate, the verdict on it and its fingerprint. Whatever the certificate
+ * holds, this does not throw: one that cannot be read is a failure in words, and still has its
+ * fingerprint (a --pin may accept it).
+ */
+function peerCertificate(
+  socket: tls.TLSSocket,
+  expectedName: string,
+  certs: typeof import("./certs.ts"),
+): { certificate?: CertificateFacts; failure?: TlsFailure; fingerprint: string } {
+  let raw: Uint8Array | undefined;
+  try {
+    const peer = socket.getPeerCertificate(true);
+    raw = peer?.raw ? new Uint8Array(peer.raw) : undefined;
+  } catch {
+    // node:tls could not describe it: nothing to read
+  }
+  if (!raw) {
+    return {
+      failure: { kind: "handshake", detail: "the server sent no certificate" },
+      fingerprint: "none",
+    };
+  }
+  const fingerprint = certs.fingerprintOf(raw);
+  try {
+    const certificate = certs.certificateFacts(raw);
+    const failure = certs.verificationFailure({
+      authorized: socket.authorized,
+      authorizationError: socket.authorizationError?.toString(),
+      facts: certificate,
+      expectedName,
+    });
+    return { certificate, failure, fingerprint };
+  } catch (e) {
+    const why = escapeText(e instanceof Error ? e.message : String(e));
+    return {
+      failure: { kind: "unreadable", detail: why, fingerprint },
+      fingerprint,
+    };
+  }
+}
+
+/**
  * Whether Deno's own TLS can make this connection: the certificate is only to be verified (no
  * pin, no --insecure, no inspection, nothing shown), no client certificate is offered, and the
  * connection is one of Deno's TCP connections.
@@ -186,7 +221,13 @@ export class NativeTlsFailure extends Error {
     const text = (cause instanceof Error ? cause.message : String(cause))
       .replace(/\s*\(os error \d+\)$/, "");
     super(text, { cause });
-    this.detail = text;
+    // Deno's words for a server that hung up ("unexpected end of file") or reset mid-handshake.
+    this.detail =
+      cause instanceof Deno.errors.UnexpectedEof || /^unexpected end of file$/i.test(text)
+        ? "the server closed the connection during the handshake"
+        : cause instanceof Deno.errors.ConnectionReset
+        ? "the server reset the connection during the handshake"
+        : text;
   }
 }
 
@@ -259,13 +300,52 @@ function handshake(socket: tls.TLSSocket, timeoutMs: number | undefined): Promis
     };
     const onSecure = () => settle();
     const onError = (e: unknown) => settle(e);
-    const onEnd = () => settle(new Error("the server closed the connection during the handshake"));
+    const onEnd = () => settle(new HandshakeClosed());
     socket.on("secureConnect", onSecure).on("error", onError).on("end", onEnd);
   });
 }
 
 class HandshakeTimeout extends Error {
   override name = "HandshakeTimeout";
+}
+
+/** The server closed the connection before the handshake was over. */
+class HandshakeClosed extends Error {
+  override name = "HandshakeClosed";
+}
+
+/**
+ * The roots a client trusts by default (the same Mozilla set as Deno's own TLS), for `--ca` to add
+ * to. Deno hands them out only with `--allow-sys=ca`; without it (a build run with other flags),
+ * `--ca` replaces them on this path, as before.
+ */
+function defaultRoots(): readonly string[] {
+  try {
+    return [...tls.rootCertificates];
+  } catch {
+    return [];
+  }
+}
+
+/** A listener that keeps an event from being unheard (its news comes another way). */
+function ignore(): void {}
+
+/**
+ * The peer hung up during the handshake: its end of the stream, or node:tls's words for it
+ * (ECONNRESET "Client network socket disconnected before secure TLS connection was established").
+ */
+function closedDuringHandshake(e: unknown): boolean {
+  if (e instanceof HandshakeClosed) return true;
+  const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+  return code === "ECONNRESET" && typeof message === "string" &&
+    message.includes("disconnected before secure TLS connection");
+}
+
+/** The peer reset the connection during the handshake. */
+function resetDuringHandshake(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return e instanceof Deno.errors.ConnectionReset ||
+    (code === "ECONNRESET" && !closedDuringHandshake(e));
 }
 
 /** What a failed handshake means, from what failed and the server's first bytes. */
@@ -278,6 +358,12 @@ function handshakeFailure(
     return { kind: "not-tls", sample: sample(first) };
   }
   if (e instanceof HandshakeTimeout) return { kind: "timeout", ms: timeoutMs! };
+  if (closedDuringHandshake(e)) {
+    return { kind: "handshake", detail: "the server closed the connection during the handshake" };
+  }
+  if (resetDuringHandshake(e)) {
+    return { kind: "handshake", detail: "the server reset the connection during the handshake" };
+  }
   const text = e instanceof Error ? e.message : String(e);
   const detail = text.replace(/\s*\(os error \d+\)$/, "");
   return { kind: "handshake", detail: detail.charAt(0).toLowerCase() + detail.slice(1) };
@@ -303,10 +389,14 @@ export interface TlsServerOptions {
 }
 
 /**
- * A TLS listener for an address, and the handshake of each connection it accepts: Deno's
- * native one (Deno.listenTls, which does its handshake on first use), or with client
- * certificates a plain listener whose connections each get node:tls's server handshake, which
- * asks for a certificate and verifies it against the client CAs.
+ * A TLS listener for an address, and the handshake of each connection it accepts: a plain
+ * listener whose connections each get node:tls's server handshake (asking for a client
+ * certificate with `clientCa`), bounded in time.
+ *
+ * Not Deno.listenTls, though it moves bulk data faster: a connection it accepted cannot be closed
+ * before its handshake is over (its close waits for the handshake, without a bound), so a client
+ * that connects and says nothing would hold a descriptor for as long as it likes, and enough of
+ * them would lock every other client out. Over a plain connection, tcpkit closes what times out.
  */
 export function listenTls(
   hostname: string,
@@ -316,68 +406,30 @@ export function listenTls(
   listener: Deno.Listener;
   handshake: (conn: Deno.Conn, context: string, timeoutMs: number) => Promise<Deno.Conn>;
 } {
-  if (!options.clientCa) {
-    const listener = Deno.listenTls({
-      hostname,
-      port,
-      cert: options.cert,
-      key: options.key,
-      alpnProtocols: options.alpn,
-    });
-    return {
-      listener,
-      handshake: async (conn, context, timeoutMs) => {
-        await nativeHandshake(conn as Deno.TlsConn, context, timeoutMs);
-        return conn;
-      },
-    };
-  }
+  const asking = options.clientCa !== undefined;
   const serverOptions: tls.TlsOptions = {
     cert: options.cert,
     key: options.key,
     ca: options.clientCa,
-    requestCert: true,
-    rejectUnauthorized: true,
+    requestCert: asking,
+    rejectUnauthorized: asking,
     ALPNProtocols: options.alpn,
     allowHalfOpen: true,
   };
   return {
     listener: Deno.listen({ hostname, port, transport: "tcp" }),
     handshake: (conn, context, timeoutMs) =>
-      clientCertificateHandshake(conn, context, timeoutMs, serverOptions),
+      serverHandshake(conn, context, timeoutMs, serverOptions),
   };
 }
 
 /**
- * The handshake of a connection accepted by Deno.listenTls, within `timeoutMs`: a client that
- * connects and says nothing, or does not speak TLS, fails here with a {@linkcode TlsError}.
- */
-async function nativeHandshake(
-  conn: Deno.TlsConn,
-  context: string,
-  timeoutMs: number,
-): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      conn.handshake(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new HandshakeTimeout()), timeoutMs);
-      }),
-    ]);
-  } catch (e) {
-    throw new TlsError(serverFailure(e, timeoutMs), context, { cause: e });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * node:tls's server handshake over an accepted connection, asking for a client certificate:
- * node:tls verifies it against the client CAs only as a server's (tls.Server), so each
+ * node:tls's server handshake over an accepted connection, within `timeoutMs` (a client that
+ * says nothing, or does not speak TLS, fails here and its connection is closed). node:tls
+ * verifies a client certificate against the client CAs only as a server's (tls.Server), so each
  * connection is handed to a server object of its own. Its data then flows as a `Deno.Conn`.
  */
-function clientCertificateHandshake(
+function serverHandshake(
   conn: Deno.Conn,
   context: string,
   timeoutMs: number,

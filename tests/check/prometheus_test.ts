@@ -9,8 +9,17 @@ function exposition(...args: Parameters<typeof makeReport>): string {
   return prometheusReport(makeReport(...args), new Date("2026-11-28T00:00:00Z")).join("\n") + "\n";
 }
 
-Deno.test("escapeLabel() escapes backslash, double quote and line feed, and nothing else", () => {
-  assertEquals(escapeLabel('a\\b"c\nd\te'), 'a\\\\b\\"c\\nd\te');
+Deno.test("escapeLabel() escapes backslash, double quote and line feed as the format says", () => {
+  assertEquals(escapeLabel('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
+});
+
+Deno.test("escapeLabel() writes controls and bidi overrides (U+202E) as their escapes' text", () => {
+  // The exposition knows only \\, \" and \n: the others are text, a backslash and a name.
+  assertEquals(
+    escapeLabel("CN=evil\u202Etxt.exe\x1b[2J\te"),
+    "CN=evil\\\\u202etxt.exe\\\\x1b[2J\\\\te",
+  );
+  assertEquals(escapeLabel("caf\u00e9 \u4e2d"), "caf\u00e9 \u4e2d");
 });
 
 Deno.test("prometheusReport() is a valid exposition with a success, state and phases per port", () => {

@@ -13,6 +13,7 @@ import { X509Certificate } from "node:crypto";
 import tls from "node:tls";
 import {
   certificateFacts,
+  checkIdentity,
   generateCertificate,
   loadPem,
   normalizeFingerprint,
@@ -431,7 +432,8 @@ Deno.test("certificateFacts() writes a name on one line, most specific part firs
   assert(output.success);
   const facts = certificateFacts(der(path));
   assertEquals(facts.subject, 'CN=two\\0Alines \\"q\\" é, OU=a+OU=b, O=Acme\\, Inc., C=DE');
-  assertEquals(facts.commonName, 'two\nlines "q" é');
+  // Shown as it is kept: a line feed from a certificate is never written raw.
+  assertEquals(facts.commonName, 'two\\nlines "q" é');
   assertEquals(facts.names, []);
 });
 
@@ -749,4 +751,22 @@ Deno.test({
   async fn() {
     await assertRejects(() => loadPem(CERTS.ca.cert, "--ca"), Deno.errors.NotCapable);
   },
+});
+
+Deno.test("checkIdentity() judges a DNS name holding a quote instead of throwing", () => {
+  const peer = {
+    subject: {},
+    subjectaltname: 'DNS:a"b.example, DNS:localhost',
+  } as unknown as tls.PeerCertificate;
+  // Deno's own checkServerIdentity throws on it ("Invalid alt name format").
+  assertThrows(() => tls.checkServerIdentity("localhost", peer));
+  const error = checkIdentity("localhost", peer);
+  assertEquals((error as { code?: string })?.code, "ERR_TLS_CERT_ALTNAME_INVALID");
+  assertEquals(
+    checkIdentity(
+      "localhost",
+      { subject: {}, subjectaltname: "DNS:localhost" } as unknown as tls.PeerCertificate,
+    ),
+    undefined,
+  );
 });

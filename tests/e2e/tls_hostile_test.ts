@@ -1,0 +1,485 @@
+/**
+ * TLS against hostile peers: servers that hang up during the handshake, certificates with names
+ * no library expects, clients that never finish a handshake, streams cut without close_notify.
+ * Nothing a peer does may crash tcpkit, hold its descriptors, or pass a failure for success.
+ */
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import {
+  freePort,
+  type Output,
+  type PythonPeer,
+  pythonPeer,
+  run,
+  Running,
+  TCPKIT,
+  tcpkit,
+  tempDir,
+  unsafeForTerminal,
+  waitForListener,
+} from "./_cli.ts";
+import { makeTestCertificates } from "../_certs.ts";
+
+/** One clear line on stderr, never a stack trace. */
+function assertOneLine(out: Output): void {
+  assert(!/Uncaught|\n\s+at /.test(out.stderr), out.stderr);
+  assertEquals(unsafeForTerminal(out.stderr.trimEnd()), [], out.stderr);
+  assertEquals(out.stderr.trim().split("\n").length, 1, out.stderr);
+}
+
+/**
+ * Self-signed certificates (CA:FALSE, for localhost and 127.0.0.1) with what a hostile server
+ * may write in one, made by openssl: `quote` has the DNS name `a"b.example` (and that common
+ * name); `controls` has an ESC sequence in a DNS name and U+202E and ESC in its organisation.
+ */
+async function hostileCertificates(dir: string) {
+  const script = String.raw`set -euo pipefail
+cd "$1"
+make() { # NAME SUBJECT FIRST-DNS-NAME (openssl's config syntax: a quote as \")
+  cat > "$1.cnf" <<CNF
+[req]
+distinguished_name = dn
+prompt = no
+utf8 = yes
+string_mask = utf8only
+[dn]
+CN = x
+[ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = @alt
+[alt]
+DNS.1 = $3
+DNS.2 = localhost
+IP.1 = 127.0.0.1
+CNF
+  openssl req -config "$1.cnf" -utf8 -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$1.key" -out "$1.pem" -subj "$2" -days 30 -extensions ext 2>/dev/null
+  openssl x509 -in "$1.pem" -noout -fingerprint -sha256 | cut -d= -f2 > "$1.fp"
+}
+esc=$(printf '\033')
+rlo=$(printf '\342\200\256')
+make quote '/CN=a"b.example' 'a\"b.example'
+make controls "/O=ab$rlo""cd$esc[2J/CN=x" "e$esc[31mvil.example"
+`;
+  const out = await run(["bash", "-c", script, "hostile-certificates", dir]);
+  if (out.code !== 0) throw new Error(`openssl failed: ${out.stderr}`);
+  const files = async (name: string) => ({
+    cert: `${dir}/${name}.pem`,
+    key: `${dir}/${name}.key`,
+    fingerprint: (await Deno.readTextFile(`${dir}/${name}.fp`)).trim(),
+  });
+  return { quote: await files("quote"), controls: await files("controls") };
+}
+
+/** An openssl s_server for `cert` on a free port, for up to `naccept` clients one after another. */
+async function sServer(
+  cert: { cert: string; key: string },
+  naccept = 50,
+): Promise<Running & { port: number }> {
+  const port = freePort();
+  const server = new Running([
+    "bash",
+    "-c",
+    `exec openssl s_server -quiet -accept 127.0.0.1:${port} -cert '${cert.cert}' ` +
+    `-key '${cert.key}' -naccept ${naccept} 2>/dev/null`,
+  ], { stdin: true });
+  await waitForListener(port);
+  return Object.assign(server, { port });
+}
+
+/** A server that reads the client's hello and hangs up, for every connection. */
+function hangingUpServer(): Promise<PythonPeer> {
+  return pythonPeer(`while True:
+    c, _ = s.accept()
+    c.recv(4096)
+    c.close()`);
+}
+
+// --- a server that closes during the handshake --------------------------------------------------
+
+Deno.test("every TLS client says a server closed during the handshake, exit 5", async (t) => {
+  await using server = await hangingUpServer();
+  const target = `127.0.0.1:${server.port}`;
+  for (
+    const args of [
+      ["connect", "--tls", target],
+      ["connect", "--tls", "-v", target],
+      ["connect", "--tls", "--json", target],
+      ["connect", "--tls", "-k", target],
+      ["connect", "--tls", "--pin", "AA:".repeat(31) + "AA", target],
+      ["greet", "--tls", target],
+    ]
+  ) {
+    await t.step(args.join(" "), async () => {
+      const out = await tcpkit(args);
+      assertEquals(out.code, 5, out.stderr);
+      assertStringIncludes(out.stderr, "closed the connection during the handshake");
+      if (!args.includes("--json")) assertOneLine(out);
+      else assert(!/Uncaught/.test(out.stderr), out.stderr);
+    });
+  }
+});
+
+Deno.test("check --tls marks a port whose server closed during the handshake, and goes on", async () => {
+  await using server = await hangingUpServer();
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = closed.addr.port;
+  closed.close();
+  const out = await tcpkit([
+    "check",
+    "--tls",
+    "--json",
+    `127.0.0.1:${server.port}`,
+    `127.0.0.1:${closedPort}`,
+  ]);
+  assert(!/Uncaught/.test(out.stderr), out.stderr);
+  const results = out.stdout.trim().split("\n").map((line) => JSON.parse(line))
+    .filter((event) => event.event === "result");
+  assertEquals(results.length, 2, out.stdout);
+  const byPort = new Map(results.map((r) => [r.port, r]));
+  assertEquals(byPort.get(server.port).state, "tls-error");
+  assertStringIncludes(
+    byPort.get(server.port).reason,
+    "closed the connection during the handshake",
+  );
+  assertEquals(byPort.get(closedPort).state, "closed");
+  assertEquals(out.code, 1);
+});
+
+Deno.test("forward to a tls:// target that closes during the handshake logs it and lives", async () => {
+  await using server = await hangingUpServer();
+  await using forward = new Running([
+    ...TCPKIT,
+    "forward",
+    "127.0.0.1:0",
+    `tls://127.0.0.1:${server.port}`,
+  ]);
+  const port = Number((await forward.stderr.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
+  for (let i = 1; i <= 2; i++) {
+    const client = await tcpkit(["connect", `127.0.0.1:${port}`], { stdin: "hello\n" });
+    assert(!/Uncaught/.test(client.stderr), client.stderr);
+    await forward.stderr.waitForCount("closed the connection during the handshake", i);
+  }
+  assert(!/Uncaught/.test(forward.stderr.text), forward.stderr.text);
+  // Still accepting after both.
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  conn.close();
+});
+
+Deno.test("a TLS client says a server reset the connection during the handshake, exit 5", async (t) => {
+  await using server = await pythonPeer(`import struct
+while True:
+    c, _ = s.accept()
+    c.recv(4096)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()`);
+  const target = `127.0.0.1:${server.port}`;
+  for (const args of [["connect", "--tls", target], ["connect", "--tls", "-v", target]]) {
+    await t.step(args.join(" "), async () => {
+      const out = await tcpkit(args);
+      assertEquals(out.code, 5, out.stderr);
+      assertStringIncludes(out.stderr, "reset the connection during the handshake");
+      assertOneLine(out);
+    });
+  }
+});
+
+// --- certificates no library expects -------------------------------------------------------------
+
+Deno.test("a certificate with a quote in its DNS name is judged, shown and pinned, never a crash", async (t) => {
+  await using dir = await tempDir();
+  const { quote } = await hostileCertificates(dir.path);
+  await using server = await sServer(quote);
+  const target = `127.0.0.1:${server.port}`;
+  const noCrash = (out: Output) =>
+    assert(!/Uncaught|unexpected error|\n\s+at /.test(out.stderr), out.stderr);
+  await t.step("connect -v refuses it as self-signed, exit 5", async () => {
+    const out = await tcpkit(["connect", "--tls", "-v", "--send", "x", target]);
+    noCrash(out);
+    assertEquals(out.code, 5, out.stderr);
+    assertStringIncludes(out.stderr, 'self-signed certificate "CN=a\\"b.example"');
+  });
+  await t.step("connect --pin takes it and shows it", async () => {
+    const out = await tcpkit([
+      "connect",
+      "--tls",
+      "-v",
+      "--pin",
+      quote.fingerprint,
+      "--send",
+      "x",
+      target,
+    ]);
+    noCrash(out);
+    assertEquals(out.code, 0, out.stderr);
+    assertStringIncludes(out.stderr, "(pinned)");
+  });
+  await t.step("connect -k takes it with a warning", async () => {
+    const out = await tcpkit(["connect", "--tls", "-k", "--send", "x", target]);
+    noCrash(out);
+    assertEquals(out.code, 0, out.stderr);
+    assertStringIncludes(out.stderr, "--insecure");
+  });
+  await t.step("connect --ca -v verifies it for 127.0.0.1 and for the quoted name", async () => {
+    for (const extra of [[], ["--sni", 'a"b.example']]) {
+      const out = await tcpkit([
+        "connect",
+        "--tls",
+        "-v",
+        "--ca",
+        quote.cert,
+        ...extra,
+        "--send",
+        "x",
+        target,
+      ]);
+      noCrash(out);
+      assertEquals(out.code, 0, out.stderr);
+      assertStringIncludes(out.stderr, "(verified)");
+    }
+  });
+  await t.step("connect --ca -v refuses it for another name, exit 5", async () => {
+    const out = await tcpkit([
+      "connect",
+      "--tls",
+      "-v",
+      "--ca",
+      quote.cert,
+      "--sni",
+      "other.example",
+      "--send",
+      "x",
+      target,
+    ]);
+    noCrash(out);
+    assertEquals(out.code, 5, out.stderr);
+    assertStringIncludes(
+      out.stderr,
+      'certificate is for a"b.example, localhost, 127.0.0.1, not other.example',
+    );
+  });
+  await t.step("greet --tls refuses it, exit 5", async () => {
+    const out = await tcpkit(["greet", "--tls", target]);
+    noCrash(out);
+    assertEquals(out.code, 5, out.stderr);
+  });
+  await t.step("check --tls marks it unverified", async () => {
+    const out = await tcpkit(["check", "--tls", "--json", target]);
+    noCrash(out);
+    const result = JSON.parse(out.stdout.split("\n")[0]);
+    assertEquals(result.state, "unverified");
+    assertEquals(out.code, 5);
+  });
+  await t.step("forward --pin carries a client through", async () => {
+    await using forward = new Running([
+      ...TCPKIT,
+      "forward",
+      "127.0.0.1:0",
+      `tls://${target}`,
+      "--pin",
+      quote.fingerprint,
+    ]);
+    const port = Number((await forward.stderr.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
+    const client = await tcpkit(["connect", `127.0.0.1:${port}`], { stdin: "through forward\n" });
+    assertEquals(client.code, 0, client.stderr);
+    // The line reached the server (s_server writes what it receives to its stdout).
+    await server.stdout.waitFor(/through forward/);
+    assert(!/Uncaught|unexpected error/.test(forward.stderr.text), forward.stderr.text);
+  });
+});
+
+Deno.test("a certificate's control and bidi characters are shown escaped, also in Prometheus output", async (t) => {
+  await using dir = await tempDir();
+  const { controls } = await hostileCertificates(dir.path);
+  await using server = await sServer(controls);
+  const target = `127.0.0.1:${server.port}`;
+  for (
+    const args of [
+      ["connect", "--tls", "-v", "--send", "x", target],
+      ["connect", "--tls", "-k", "-v", "--send", "x", target],
+      ["connect", "--tls", "-v", "--ca", controls.cert, "--send", "x", target],
+      ["check", "--tls", target],
+      ["check", "--tls", "--format", "prometheus", target],
+    ]
+  ) {
+    await t.step(args.slice(0, -1).join(" "), async () => {
+      const out = await tcpkit(args);
+      assert(!/Uncaught|unexpected error/.test(out.stderr), out.stderr);
+      assertEquals(unsafeForTerminal(out.stderr.trimEnd()), [], out.stderr);
+      assertEquals(unsafeForTerminal(out.stdout.replaceAll("\n", " ")), [], out.stdout);
+      assertMatch(out.stdout + out.stderr, /\\+E2\\+80\\+AE/);
+    });
+  }
+});
+
+// --- clients that never finish a handshake --------------------------------------------------------
+
+/** How many descriptors a process holds. */
+async function descriptors(pid: number): Promise<number> {
+  const out = await run(["bash", "-c", `ls /proc/${pid}/fd | wc -l`]);
+  return Number(out.stdout.trim());
+}
+
+/**
+ * Waits until a process's descriptors pass `test` (they are counted from /proc, which has no
+ * event to wait on), for up to 10 s; returns the last count.
+ */
+async function descriptorsUntil(pid: number, test: (n: number) => boolean): Promise<number> {
+  let n = await descriptors(pid);
+  for (let i = 0; i < 100 && !test(n); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    n = await descriptors(pid);
+  }
+  return n;
+}
+
+/** `count` clients that connect and say nothing until their stdin closes. */
+async function silentClients(port: number, count: number): Promise<Running> {
+  const clients = new Running([
+    "python3",
+    "-c",
+    `import socket, sys
+held = [socket.create_connection(("127.0.0.1", ${port})) for _ in range(${count})]
+print("connected", flush=True)
+sys.stdin.read()`,
+  ], { stdin: true });
+  await clients.stdout.waitFor(/connected/);
+  return clients;
+}
+
+for (const command of ["serve", "forward"]) {
+  Deno.test(`${command} --tls closes the connections of silent clients whose handshake timed out`, async () => {
+    const SILENT = 200;
+    await using backend = await pythonPeer(`while True:
+    c, _ = s.accept()
+    c.sendall(b"backend\\n")
+    c.close()`);
+    const args = command === "serve"
+      ? ["serve", "127.0.0.1:0", "--tls", "-k", "--reply", "served"]
+      : ["forward", "tls://127.0.0.1:0", `127.0.0.1:${backend.port}`];
+    await using server = new Running([...TCPKIT, ...args]);
+    const port = Number((await server.stderr.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
+    const pid = server.child.pid;
+    const before = await descriptors(pid);
+    await using clients = await silentClients(port, SILENT);
+    const during = await descriptorsUntil(pid, (n) => n >= before + SILENT);
+    assert(during >= before + SILENT, `${during} descriptors: the silent clients were accepted`);
+    // The handshake's bound is 10 s: every silent client is told of, and its descriptor let go.
+    await server.stderr.waitForCount("TLS handshake timed out", SILENT, 30_000);
+    const held = await descriptorsUntil(pid, (n) => n <= before + 5);
+    assert(held <= before + 5, `${held} descriptors held, ${before} before the silent clients`);
+    // The silent clients are still connected, and a real client is served.
+    const client = await tcpkit([
+      "connect",
+      "--tls",
+      "-k",
+      "--send",
+      "hello\n",
+      `127.0.0.1:${port}`,
+    ]);
+    assertEquals(client.code, 0, client.stderr);
+    assertStringIncludes(client.stdout, command === "serve" ? "served" : "backend");
+    await clients.closeStdin();
+  });
+}
+
+// --- failures after the handshake ----------------------------------------------------------------
+
+Deno.test("a client certificate refused by openssl s_server -Verify 1 exits 5 naming it", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  const cases: [string, string[], string | undefined][] = [
+    ["connect --send", ["connect", "--tls", "--ca", certs.ca.cert, "--send", "hello"], undefined],
+    [
+      "connect -v --send",
+      ["connect", "--tls", "-v", "--ca", certs.ca.cert, "--send", "x"],
+      undefined,
+    ],
+    ["connect with stdin", ["connect", "--tls", "--ca", certs.ca.cert], "hello\n"],
+    ["greet", ["greet", "--tls", "--ca", certs.ca.cert], undefined],
+  ];
+  for (const [name, args, stdin] of cases) {
+    await t.step(name, async () => {
+      const port = freePort();
+      await using server = new Running([
+        "bash",
+        "-c",
+        `exec openssl s_server -quiet -accept 127.0.0.1:${port} -cert '${certs.valid.cert}' ` +
+        `-key '${certs.valid.key}' -CAfile '${certs.ca.cert}' -Verify 1 -naccept 1 >/dev/null 2>&1`,
+      ], { stdin: true });
+      await waitForListener(port);
+      const out = await tcpkit(
+        [...args, `127.0.0.1:${port}`],
+        stdin === undefined ? {} : { stdin },
+      );
+      assertEquals(out.code, 5, out.stderr);
+      assertMatch(
+        out.stderr,
+        /TLS failed after the handshake: the server requires a client certificate/,
+      );
+      assert(!/Uncaught|\n\s+at /.test(out.stderr), out.stderr);
+      await server.closeStdin();
+    });
+  }
+});
+
+Deno.test("a record that does not decrypt after the handshake is not called a handshake failure", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  // Python's ssl: a good record, then 37 bytes of application data that no key decrypts.
+  await using server = await pythonPeer(`import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(${JSON.stringify(certs.valid.cert)}, ${JSON.stringify(certs.valid.key)})
+while True:
+    c, _ = s.accept()
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+        t.sendall(b"first\\n")
+        socket.socket.send(t, b"\\x17\\x03\\x03\\x00\\x20" + b"\\x00" * 32)
+        t.recv(100)
+    except Exception:
+        pass
+    finally:
+        c.close()`);
+  for (const args of [["--ca", certs.ca.cert], ["-v", "--ca", certs.ca.cert], ["-k"]]) {
+    await t.step(args.join(" "), async () => {
+      const out = await tcpkit(["connect", "--tls", ...args, `127.0.0.1:${server.port}`]);
+      assertEquals(out.code, 5, out.stderr);
+      assertMatch(out.stderr, /TLS failed after the handshake: /);
+      assert(!/handshake failed/.test(out.stderr), out.stderr);
+    });
+  }
+});
+
+// --- one meaning of --ca ------------------------------------------------------------------------
+
+Deno.test("--ca gives one verdict whichever TLS the client takes (-v, --json, --cert or none)", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  const cases = [["valid", certs.valid, 0], ["wrong CA", certs.unknownIssuer, 5], [
+    "expired",
+    certs.expired,
+    5,
+  ]] as const;
+  for (const [name, leaf, expected] of cases) {
+    await t.step(name, async () => {
+      await using server = await sServer(leaf);
+      const target = `127.0.0.1:${server.port}`;
+      const ca = ["--ca", certs.ca.cert];
+      const codes = [];
+      for (
+        const extra of [[], ["-v"], ["--json"], [
+          "--cert",
+          certs.client.cert,
+          "--key",
+          certs.client.key,
+        ]]
+      ) {
+        const out = await tcpkit(["connect", "--tls", ...ca, ...extra, "--send", "x", target]);
+        codes.push(out.code);
+      }
+      assertEquals(codes, [expected, expected, expected, expected]);
+    });
+  }
+});
