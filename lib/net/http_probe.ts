@@ -82,6 +82,8 @@ export function httpExchange(
     let first: Uint8Array | undefined;
     let firstAt: number | undefined;
     let received = 0;
+    /** The body read so far, once the headers have come. */
+    let body: { bytes: number } | undefined;
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const started = performance.now();
@@ -129,11 +131,21 @@ export function httpExchange(
       fail(new HttpError({ kind: "malformed", detail: errorText(e) }, request.context));
       return;
     }
-    req.on("error", (e: Error & { code?: string }) => fail(requestFailure(e, first, received)));
+    // Once the headers are in, a failure (node tells the request first) is the body's.
+    req.on(
+      "error",
+      (e: Error & { code?: string }) =>
+        fail(body ? bodyFailure(e, body.bytes) : requestFailure(e, first, received)),
+    );
     req.on("response", (res) => {
       res.on("error", (e: Error) => fail(bodyFailure(e, bodyBytes)));
       const chunks: Uint8Array[] = [];
       let bodyBytes = 0;
+      body = {
+        get bytes() {
+          return bodyBytes;
+        },
+      };
       let cut = false;
       const header = (name: string): string | undefined => {
         const value = res.headers[name];
@@ -198,15 +210,13 @@ function requestFailure(
     return { kind: "headers-too-large", limit: MAX_HEADER_BYTES };
   }
   if (e.code?.startsWith("HPE_")) return { kind: "malformed", detail: parserWords(e) };
-  const failure = classifyFailure(e) ?? classifyFailure(e.cause);
-  if (failure === "reset" && received > 0) return { kind: "closed", bytes: received };
-  if (failure !== undefined && failure !== "other" && e.code !== "ECONNRESET") {
-    return new NetError(failure, "", { cause: e });
-  }
-  // node says "socket hang up" (ECONNRESET) for a server that closed before the headers ended.
+  // node says "socket hang up" (ECONNRESET) for a server that closed (a FIN) before the
+  // headers ended; a real reset comes as the connection's own error.
   if (e.code === "ECONNRESET" && e.message === "socket hang up") {
     return { kind: "closed", bytes: received };
   }
+  const failure = classifyFailure(e) ?? classifyFailure(e.cause);
+  if (failure === "reset" && received > 0) return { kind: "closed", bytes: received, reset: true };
   if (failure !== undefined) return new NetError(failure, "", { cause: e });
   return { kind: "malformed", detail: errorText(e) };
 }
