@@ -222,7 +222,9 @@ function requestFailure(
 }
 
 /** What a failure of the body means. */
-function bodyFailure(e: Error, bytes: number): HttpFailure | Error {
+function bodyFailure(e: Error & { code?: string }, bytes: number): HttpFailure | Error {
+  // The parser's: a bad chunk size, say.
+  if (e.code?.startsWith("HPE_")) return { kind: "malformed", detail: parserWords(e) };
   const failure = classifyFailure(e);
   if (failure !== undefined && failure !== "other" && failure !== "reset") {
     return new NetError(failure, "", { cause: e });
