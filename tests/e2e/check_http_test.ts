@@ -460,3 +460,23 @@ Deno.test("check http:// gives a state and a reason for each way a server breaks
   const after = await tcpkit(["check", `${url}/reset-after`]);
   assertEquals(after.code, 0, after.stdout + after.stderr);
 });
+
+Deno.test("check https:// marks a server that hangs up or resets during the handshake, no crash", async () => {
+  // Each client's ClientHello is read; then the first gets a close, the second a reset.
+  await using server = await pythonPeer(`import struct
+for n in range(2):
+    c, _ = s.accept()
+    c.recv(4096)
+    if n == 1:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()`);
+  const url = `https://127.0.0.1:${server.port}/`;
+  for (const extra of [[], ["-k"]]) {
+    const out = await tcpkit(["check", "--json", url, ...extra]);
+    assertEquals(out.code, 5, out.stderr);
+    assertEquals(out.stderr, "");
+    const [result] = resultsOf(out.stdout);
+    assertEquals(result.state, "tls-error");
+    assertMatch(result.reason, /^TLS handshake failed: the server (closed|reset) the connection/);
+  }
+});
