@@ -4,7 +4,8 @@
  * timed, and what is read bounded (the headers, and at most 64 KiB of the body, after which the
  * connection is closed).
  */
-import { request as httpRequest, type RequestOptions } from "node:http";
+import { type IncomingMessage, request as httpRequest, type RequestOptions } from "node:http";
+import type { Duplex } from "node:stream";
 import { HttpError, type HttpFailure, NetError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
 import { classifyFailure } from "./errors.ts";
@@ -147,18 +148,8 @@ export function httpExchange(
         },
       };
       let cut = false;
-      const header = (name: string): string | undefined => {
-        const value = res.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
-      const length = header("content-length");
       const answer = (): HttpAnswer => ({
-        status: res.statusCode ?? 0,
-        reason: res.statusMessage ?? "",
-        version: res.httpVersion,
-        contentType: header("content-type"),
-        contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
-        location: header("location"),
+        ...headFacts(res),
         body: request.method === "HEAD" ? undefined : joined(chunks, bodyBytes),
         bodyBytes,
         bodyCut: cut,
@@ -193,8 +184,44 @@ export function httpExchange(
         if (!res.complete) fail({ kind: "body-cut", bytes: bodyBytes });
       });
     });
+    // A 101 (Switching Protocols) is an answer with no body, which node hands over as an
+    // upgrade: without this, the probe would wait for an end that never comes.
+    req.on("upgrade", (res: IncomingMessage, socket: Duplex) => {
+      socket.on("error", () => {});
+      const out: HttpAnswer = {
+        ...headFacts(res),
+        bodyBytes: 0,
+        bodyCut: false,
+        firstByteMs: (firstAt ?? performance.now()) - started,
+        doneMs: performance.now() - started,
+      };
+      socket.destroy();
+      settle(() => resolve(out));
+    });
     req.end();
   });
+}
+
+/** What an answer's status line and headers say. */
+function headFacts(
+  res: IncomingMessage,
+): Pick<
+  HttpAnswer,
+  "status" | "reason" | "version" | "contentType" | "contentLength" | "location"
+> {
+  const header = (name: string): string | undefined => {
+    const value = res.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const length = header("content-length");
+  return {
+    status: res.statusCode ?? 0,
+    reason: res.statusMessage ?? "",
+    version: res.httpVersion,
+    contentType: header("content-type"),
+    contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
+    location: header("location"),
+  };
 }
 
 /** What a failed request met, from node's error and what the server had sent. */

@@ -423,6 +423,9 @@ def serve(c):
         elif path == b"/reset-body":
             c.sendall(head + b"Content-Length: 100000\\r\\n\\r\\n" + b"x" * 1000)
             time.sleep(0.1); reset(c); return
+        elif path == b"/upgrade":
+            c.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: x\\r\\nConnection: Upgrade\\r\\n\\r\\nxy")
+            time.sleep(5)
         elif path == b"/reset-after":
             c.sendall(head + b"Content-Length: 2\\r\\n\\r\\nok"); time.sleep(0.1); reset(c); return
         time.sleep(0.5)
@@ -447,6 +450,8 @@ Deno.test("check http:// gives a state and a reason for each way a server breaks
       "the server reset the connection in the middle of its answer's headers (27 B read)",
     ],
     ["/reset-body", "error", "the body broke off after 1000 B"],
+    // node hands a 101 over as an upgrade: it is still an answer, not one that never ends.
+    ["/upgrade", "unhealthy", "status 101, expected 200-399"],
   ];
   const out = await tcpkit(["check", "--json", ...cases.map(([path]) => url + path)]);
   assertEquals(out.code, 1, out.stderr);
