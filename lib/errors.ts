@@ -199,7 +199,7 @@ export class TlsError extends Error {
 export type HttpFailure =
   | { kind: "no-answer"; ms: number }
   | { kind: "slow-answer"; ms: number; bytes: number }
-  | { kind: "closed"; bytes: number }
+  | { kind: "closed"; bytes: number; reset?: boolean }
   | { kind: "not-http"; sample: string }
   | { kind: "headers-too-large"; limit: number }
   | { kind: "malformed"; detail: string }
@@ -499,7 +499,9 @@ export function httpText(failure: HttpFailure): string {
     case "closed":
       return failure.bytes === 0
         ? "the server closed the connection without an answer"
-        : `the server closed the connection in the middle of its answer's headers (${
+        : `the server ${
+          failure.reset ? "reset" : "closed"
+        } the connection in the middle of its answer's headers (${
           formatBytes(failure.bytes)
         } read)`;
     case "not-http":

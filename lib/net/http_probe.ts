@@ -4,7 +4,8 @@
  * timed, and what is read bounded (the headers, and at most 64 KiB of the body, after which the
  * connection is closed).
  */
-import { request as httpRequest, type RequestOptions } from "node:http";
+import { type IncomingMessage, request as httpRequest, type RequestOptions } from "node:http";
+import type { Duplex } from "node:stream";
 import { HttpError, type HttpFailure, NetError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
 import { classifyFailure } from "./errors.ts";
@@ -82,6 +83,8 @@ export function httpExchange(
     let first: Uint8Array | undefined;
     let firstAt: number | undefined;
     let received = 0;
+    /** The body read so far, once the headers have come. */
+    let body: { bytes: number } | undefined;
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const started = performance.now();
@@ -129,24 +132,24 @@ export function httpExchange(
       fail(new HttpError({ kind: "malformed", detail: errorText(e) }, request.context));
       return;
     }
-    req.on("error", (e: Error & { code?: string }) => fail(requestFailure(e, first, received)));
+    // Once the headers are in, a failure (node tells the request first) is the body's.
+    req.on(
+      "error",
+      (e: Error & { code?: string }) =>
+        fail(body ? bodyFailure(e, body.bytes) : requestFailure(e, first, received)),
+    );
     req.on("response", (res) => {
       res.on("error", (e: Error) => fail(bodyFailure(e, bodyBytes)));
       const chunks: Uint8Array[] = [];
       let bodyBytes = 0;
-      let cut = false;
-      const header = (name: string): string | undefined => {
-        const value = res.headers[name];
-        return Array.isArray(value) ? value[0] : value;
+      body = {
+        get bytes() {
+          return bodyBytes;
+        },
       };
-      const length = header("content-length");
+      let cut = false;
       const answer = (): HttpAnswer => ({
-        status: res.statusCode ?? 0,
-        reason: res.statusMessage ?? "",
-        version: res.httpVersion,
-        contentType: header("content-type"),
-        contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
-        location: header("location"),
+        ...headFacts(res),
         body: request.method === "HEAD" ? undefined : joined(chunks, bodyBytes),
         bodyBytes,
         bodyCut: cut,
@@ -181,8 +184,44 @@ export function httpExchange(
         if (!res.complete) fail({ kind: "body-cut", bytes: bodyBytes });
       });
     });
+    // A 101 (Switching Protocols) is an answer with no body, which node hands over as an
+    // upgrade: without this, the probe would wait for an end that never comes.
+    req.on("upgrade", (res: IncomingMessage, socket: Duplex) => {
+      socket.on("error", () => {});
+      const out: HttpAnswer = {
+        ...headFacts(res),
+        bodyBytes: 0,
+        bodyCut: false,
+        firstByteMs: (firstAt ?? performance.now()) - started,
+        doneMs: performance.now() - started,
+      };
+      socket.destroy();
+      settle(() => resolve(out));
+    });
     req.end();
   });
+}
+
+/** What an answer's status line and headers say. */
+function headFacts(
+  res: IncomingMessage,
+): Pick<
+  HttpAnswer,
+  "status" | "reason" | "version" | "contentType" | "contentLength" | "location"
+> {
+  const header = (name: string): string | undefined => {
+    const value = res.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const length = header("content-length");
+  return {
+    status: res.statusCode ?? 0,
+    reason: res.statusMessage ?? "",
+    version: res.httpVersion,
+    contentType: header("content-type"),
+    contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
+    location: header("location"),
+  };
 }
 
 /** What a failed request met, from node's error and what the server had sent. */
@@ -198,21 +237,21 @@ function requestFailure(
     return { kind: "headers-too-large", limit: MAX_HEADER_BYTES };
   }
   if (e.code?.startsWith("HPE_")) return { kind: "malformed", detail: parserWords(e) };
-  const failure = classifyFailure(e) ?? classifyFailure(e.cause);
-  if (failure === "reset" && received > 0) return { kind: "closed", bytes: received };
-  if (failure !== undefined && failure !== "other" && e.code !== "ECONNRESET") {
-    return new NetError(failure, "", { cause: e });
-  }
-  // node says "socket hang up" (ECONNRESET) for a server that closed before the headers ended.
+  // node says "socket hang up" (ECONNRESET) for a server that closed (a FIN) before the
+  // headers ended; a real reset comes as the connection's own error.
   if (e.code === "ECONNRESET" && e.message === "socket hang up") {
     return { kind: "closed", bytes: received };
   }
+  const failure = classifyFailure(e) ?? classifyFailure(e.cause);
+  if (failure === "reset" && received > 0) return { kind: "closed", bytes: received, reset: true };
   if (failure !== undefined) return new NetError(failure, "", { cause: e });
   return { kind: "malformed", detail: errorText(e) };
 }
 
 /** What a failure of the body means. */
-function bodyFailure(e: Error, bytes: number): HttpFailure | Error {
+function bodyFailure(e: Error & { code?: string }, bytes: number): HttpFailure | Error {
+  // The parser's: a bad chunk size, say.
+  if (e.code?.startsWith("HPE_")) return { kind: "malformed", detail: parserWords(e) };
   const failure = classifyFailure(e);
   if (failure !== undefined && failure !== "other" && failure !== "reset") {
     return new NetError(failure, "", { cause: e });

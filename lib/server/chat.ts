@@ -61,24 +61,33 @@ class Member {
 
   send(bytes: Uint8Array): void {
     if (this.gone) return;
-    if (this.#queued + bytes.length > this.#backlog) {
+    // Only a member that was passed by is closed for its backlog: one read of empty lines,
+    // labelled, is more than the backlog at once, and a member that reads it is no stuck one.
+    if (this.#stalled && this.#queued + bytes.length > this.#backlog) {
       this.overflowed = true;
       return this.#drop();
     }
     this.#queue.push(bytes);
     this.#queued += bytes.length;
+    // What nobody waits on (joins and leaves) also starts the clock of a member that is behind.
+    if (this.#queued > this.#backlog / 4) this.#watch();
     if (!this.#writing) this.#drain();
   }
 
   /** Resolves when a sender may go on: this member's backlog is low, it stalled, or it left. */
   room(): Promise<void> | undefined {
     if (this.gone || this.#stalled || this.#queued <= this.#backlog / 4) return undefined;
+    this.#watch();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Starts the stall time, unless it runs already: taking nothing until it ends is stalling. */
+  #watch(): void {
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       this.#stalled = true;
       this.#release();
     }, this.#stallMs);
-    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   #release(): void {

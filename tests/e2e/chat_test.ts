@@ -92,3 +92,48 @@ sys.stdin.readline()`,
     await reader.stdout.waitFor(new RegExp(`^-- ${talker.name} left\n`, "m"));
   },
 });
+
+Deno.test("serve --chat keeps a client that reads while another sends a burst of empty lines", async () => {
+  // 256 KiB of line feeds is 262,144 lines: labelled, each 64 KiB read becomes more than 1 MiB
+  // for the others, at once. A client that reads is still no client that does not.
+  await using server = await Server.start(["127.0.0.1:0", "--chat"]);
+  await using clients = new Running([
+    "python3",
+    "-c",
+    `import socket, sys, threading
+port = int(sys.argv[1])
+reader = socket.create_connection(("127.0.0.1", port))
+hello = b""
+while not hello.endswith(b"here\\n"):
+    hello += reader.recv(1)
+talker = socket.create_connection(("127.0.0.1", port))
+name = ("%s:%d" % talker.getsockname()).encode()
+label = name + b": "
+received = b""
+while b"-- " + name + b" joined\\n" not in received:
+    received += reader.recv(65536)
+def talk():
+    talker.sendall(b"\\n" * 262144)
+    # A FIN, and what the room sent read: a close with unread bytes would be a reset.
+    talker.shutdown(socket.SHUT_WR)
+    while talker.recv(65536):
+        pass
+    talker.close()
+threading.Thread(target=talk).start()
+left = b"-- " + name + b" left\\n"
+chunks = [received]
+tail = received[-200:]
+while not tail.endswith(left):
+    chunk = reader.recv(65536)
+    if not chunk:
+        break
+    chunks.append(chunk)
+    tail = (tail + chunk)[-200:]
+received = b"".join(chunks)
+print(received.count(label + b"\\n"), received.endswith(left), flush=True)`,
+    String(server.port),
+  ]);
+  const out = await clients.result(60_000);
+  assertEquals(out.stdout, "262144 True\n", out.stderr + server.stderr.text);
+  assertNotMatch(server.stderr.text, /not reading/);
+});

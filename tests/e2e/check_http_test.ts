@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { makeTestCertificates } from "../_certs.ts";
 import { parseExposition } from "../check/_prometheus.ts";
-import { has, Running, tcpkit, tempDir, waitForListener } from "./_cli.ts";
+import { has, pythonPeer, Running, tcpkit, tempDir, waitForListener } from "./_cli.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 const HTTP_SERVER = new URL("./_http_server.py", import.meta.url).pathname;
@@ -394,4 +394,94 @@ Deno.test({
     assertEquals(unixHead.code, 1);
     assertMatch(unixHead.stdout, /unhealthy .*status 503/);
   },
+});
+
+/** A server that breaks HTTP as its request's path says (`/reset-body`, `/huge-headers`, ...). */
+const HOSTILE_HTTP = `import struct, threading, time
+def reset(c):
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
+def serve(c):
+    request = b""
+    while b"\\r\\n\\r\\n" not in request:
+        chunk = c.recv(4096)
+        if not chunk: return
+        request += chunk
+    path = request.split(b" ")[1]
+    head = b"HTTP/1.1 200 OK\\r\\n"
+    try:
+        if path == b"/bad-header":
+            c.sendall(head + b"X: a\\x01b\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+        elif path == b"/bad-status":
+            c.sendall(b"HTTP/1.1 abc OK\\r\\n\\r\\n")
+        elif path == b"/huge-headers":
+            c.sendall(head)
+            for _ in range(100000): c.sendall(b"X-A: " + b"a" * 1000 + b"\\r\\n")
+        elif path == b"/bad-chunk":
+            c.sendall(head + b"Transfer-Encoding: chunked\\r\\n\\r\\nzz\\r\\nabc\\r\\n")
+        elif path == b"/reset-headers":
+            c.sendall(head + b"Content-Le"); time.sleep(0.1); reset(c); return
+        elif path == b"/reset-body":
+            c.sendall(head + b"Content-Length: 100000\\r\\n\\r\\n" + b"x" * 1000)
+            time.sleep(0.1); reset(c); return
+        elif path == b"/upgrade":
+            c.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: x\\r\\nConnection: Upgrade\\r\\n\\r\\nxy")
+            time.sleep(5)
+        elif path == b"/reset-after":
+            c.sendall(head + b"Content-Length: 2\\r\\n\\r\\nok"); time.sleep(0.1); reset(c); return
+        time.sleep(0.5)
+        c.close()
+    except OSError:
+        pass
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()`;
+
+Deno.test("check http:// gives a state and a reason for each way a server breaks HTTP", async () => {
+  await using server = await pythonPeer(HOSTILE_HTTP);
+  const url = `http://127.0.0.1:${server.port}`;
+  const cases: [string, string, string][] = [
+    ["/bad-header", "error", "malformed HTTP answer: invalid header value char"],
+    ["/bad-status", "error", "malformed HTTP answer: invalid status code"],
+    ["/huge-headers", "error", "the answer's headers are larger than 16 KiB"],
+    ["/bad-chunk", "error", "malformed HTTP answer: invalid character in chunk size"],
+    [
+      "/reset-headers",
+      "error",
+      "the server reset the connection in the middle of its answer's headers (27 B read)",
+    ],
+    ["/reset-body", "error", "the body broke off after 1000 B"],
+    // node hands a 101 over as an upgrade: it is still an answer, not one that never ends.
+    ["/upgrade", "unhealthy", "status 101, expected 200-399"],
+  ];
+  const out = await tcpkit(["check", "--json", ...cases.map(([path]) => url + path)]);
+  assertEquals(out.code, 1, out.stderr);
+  assertEquals(out.stderr, "");
+  const results = resultsOf(out.stdout);
+  assertEquals(
+    results.map((r) => [new URL(r.target).pathname, r.state, r.reason]),
+    cases,
+  );
+  // A whole answer, then a reset: the answer was had.
+  const after = await tcpkit(["check", `${url}/reset-after`]);
+  assertEquals(after.code, 0, after.stdout + after.stderr);
+});
+
+Deno.test("check https:// marks a server that hangs up or resets during the handshake, no crash", async () => {
+  // Each client's ClientHello is read; then the first gets a close, the second a reset.
+  await using server = await pythonPeer(`import struct
+for n in range(2):
+    c, _ = s.accept()
+    c.recv(4096)
+    if n == 1:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()`);
+  const url = `https://127.0.0.1:${server.port}/`;
+  for (const extra of [[], ["-k"]]) {
+    const out = await tcpkit(["check", "--json", url, ...extra]);
+    assertEquals(out.code, 5, out.stderr);
+    assertEquals(out.stderr, "");
+    const [result] = resultsOf(out.stdout);
+    assertEquals(result.state, "tls-error");
+    assertMatch(result.reason, /^TLS handshake failed: the server (closed|reset) the connection/);
+  }
 });
