@@ -46,7 +46,15 @@ Deno.test("deno task tcpkit reads relative paths from the caller's directory, qu
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["task", "-q", "--config", config, "tcpkit", "check", "--targets", "targets.txt"],
       cwd: dir,
-      env: { NO_COLOR: "1" },
+      // Not this process's INIT_CWD: under `deno task test` it names the repository, and a task
+      // started from a task keeps the first one's (as npm does).
+      clearEnv: true,
+      env: Object.fromEntries(
+        ["PATH", "HOME", "DENO_DIR", "DENO_NO_UPDATE_CHECK"].flatMap((name) => {
+          const value = Deno.env.get(name);
+          return value === undefined ? [] : [[name, value]];
+        }).concat([["NO_COLOR", "1"]]),
+      ),
       stdout: "piped",
       stderr: "piped",
     }).output();
