@@ -31,6 +31,13 @@ export {
   type ServeMode,
   type TlsClientArgs,
   type TlsServerArgs,
+  UDP_PROBES,
+  type UdpCheckArgs,
+  type UdpConnectCommand,
+  type UdpForwardCommand,
+  type UdpProbeName,
+  type UdpServeCommand,
+  type UdpServeMode,
 } from "./cli/args.ts";
 export { parseDuration } from "./cli/duration.ts";
 export { check, type CheckIO } from "./commands/check.ts";
@@ -108,6 +115,7 @@ export {
   parseListenEndpoint,
   type TcpEndpoint,
   type TcpListenEndpoint,
+  type UdpEndpoint,
   type UnixEndpoint,
 } from "./net/endpoint.ts";
 export { type Cidr, Gate, type GateOptions, parseCidr } from "./net/gate.ts";
@@ -138,4 +146,24 @@ export {
   type StartTlsProtocol,
   type StartTlsStep,
 } from "./protocol/starttls.ts";
+export {
+  buildDnsQuery,
+  type DnsParse,
+  type DnsQueryOptions,
+  type DnsReply,
+  parseDnsReply,
+} from "./protocol/dns.ts";
+export {
+  buildNtpRequest,
+  type NtpParse,
+  type NtpReply,
+  type NtpTimestamp,
+  parseNtpReply,
+} from "./protocol/ntp.ts";
+export {
+  buildSnmpGet,
+  parseSnmpResponse,
+  type SnmpParse,
+  type SnmpReply,
+} from "./protocol/snmp.ts";
 export { createReporter, type EventFields, type Reporter, StderrLines, Traffic } from "./report.ts";

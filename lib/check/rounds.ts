@@ -12,6 +12,7 @@ import { failureReason } from "./reasons.ts";
 import type { CheckResults, ProbeOutcome } from "./results.ts";
 import type { SessionOptions } from "./session.ts";
 import { stateOfFailure } from "./states.ts";
+import type { UdpProbeOptions } from "./udp_probe.ts";
 
 /** Options for {@linkcode runRounds}. */
 export interface RoundsOptions {
@@ -27,6 +28,8 @@ export interface RoundsOptions {
   signal?: AbortSignal;
   /** Probe with sessions rather than plain connects. */
   session?: Omit<SessionOptions, "signal">;
+  /** Probe over UDP (check -u) rather than TCP. */
+  udp?: Omit<UdpProbeOptions, "signal" | "timeoutMs" | "concurrency">;
   /** With TLS: the name each host's certificate must be for. */
   tlsName?: (host: string) => string;
   /** Called with each probe's outcome, for each row it stands for, as it comes. */
@@ -102,7 +105,15 @@ export async function runRounds(
     }
     const onResult = (job: number, outcome: ProbeOutcome) =>
       forEachRowOf(current, job, (row) => record(row, outcome));
-    if (options.session) {
+    if (options.udp) {
+      const { probeUdp } = await import("./udp_probe.ts");
+      await probeUdp(current.addresses, current.jobs, {
+        ...options.udp,
+        timeoutMs: options.timeoutMs,
+        concurrency: options.concurrency,
+        signal,
+      }, onResult);
+    } else if (options.session) {
       // Loaded only for session probes: it brings node:tls and the certificate library.
       const { probeSessions } = await import("./session.ts");
       await probeSessions(

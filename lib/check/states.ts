@@ -9,6 +9,8 @@ import type { NetFailure } from "../errors.ts";
  * - `expiring`: --tls: the certificate expires within --warn-days
  * - `unverified`: --tls: the certificate did not verify (or did not match --pin)
  * - `tls-error`: --tls or --starttls: the handshake or the STARTTLS dialogue failed
+ * - `unhealthy`: -u: the port answered, but not as asked (a DNS --query not NOERROR with an answer)
+ * - `open|filtered`: -u: no reply within --timeout (nmap's word: open and silent, or filtered)
  * - `closed`: refused (RST), also a TCP self-connect
  * - `timeout`: no answer within --timeout (to the connect, or to --send or --banner)
  * - `unreachable`: no route, host or network unreachable
@@ -20,6 +22,8 @@ export const CHECK_STATES = [
   "expiring",
   "unverified",
   "tls-error",
+  "unhealthy",
+  "open|filtered",
   "closed",
   "timeout",
   "unreachable",

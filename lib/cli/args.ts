@@ -9,6 +9,7 @@ import { GREET_ARGS, type GreetCommand } from "./greet_args.ts";
 import { ncHabit } from "./nc_habits.ts";
 import type { CommandArgs } from "./options.ts";
 import { SERVE_ARGS, type ServeCommand } from "./serve_args.ts";
+import type { UdpConnectCommand, UdpForwardCommand, UdpServeCommand } from "./udp_args.ts";
 
 export type { CheckCommand, CheckFormat } from "./check_args.ts";
 export { CHECK_DEFAULTS } from "./check_args.ts";
@@ -26,6 +27,15 @@ export type {
 } from "./options.ts";
 export type { ServeCommand, ServeMode } from "./serve_args.ts";
 export { GREET_QUIET_MS } from "./serve_args.ts";
+export type {
+  UdpCheckArgs,
+  UdpConnectCommand,
+  UdpForwardCommand,
+  UdpProbeName,
+  UdpServeCommand,
+  UdpServeMode,
+} from "./udp_args.ts";
+export { UDP_PROBES } from "./udp_args.ts";
 
 /** Anything main.ts can be asked to do. */
 export type Command =
@@ -35,7 +45,10 @@ export type Command =
   | ConnectCommand
   | GreetCommand
   | CheckCommand
-  | ForwardCommand;
+  | ForwardCommand
+  | UdpServeCommand
+  | UdpConnectCommand
+  | UdpForwardCommand;
 
 /** Each command's options and parser: a new command is a new module and a line here. */
 const COMMAND_ARGS: Record<string, CommandArgs<Command>> = {

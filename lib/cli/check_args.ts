@@ -21,6 +21,7 @@ import {
   TLS_CLIENT_STRINGS,
   type TlsClientArgs,
 } from "./options.ts";
+import { UDP_ALIAS, UDP_FLAG, udpCheck, type UdpCheckArgs } from "./udp_args.ts";
 
 /** The output formats of check. */
 export type CheckFormat = "text" | "json" | "prometheus";
@@ -53,6 +54,8 @@ export interface CheckCommand extends ReportOptions, LookupArgs {
   banner: boolean;
   /** How results are written. */
   format: CheckFormat;
+  /** UDP probes (`-u`, `udp://` targets) rather than TCP connects. */
+  udp?: UdpCheckArgs;
 }
 
 /**
@@ -64,7 +67,7 @@ export const CHECK_DEFAULTS = { timeoutMs: 2000, intervalMs: 1000, concurrency: 
 /** check's options and its validated command. */
 export const CHECK_ARGS: CommandArgs<CheckCommand> = {
   spec: {
-    boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "banner"],
+    boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "banner", UDP_FLAG],
     string: [
       "timeout",
       "count",
@@ -75,10 +78,12 @@ export const CHECK_ARGS: CommandArgs<CheckCommand> = {
       "send",
       "targets",
       "format",
+      "probe",
+      "query",
       ...TLS_CLIENT_STRINGS,
     ],
     collect: [...TLS_CLIENT_LISTS],
-    alias: { ...ALIASES, c: "count", k: "insecure" },
+    alias: { ...ALIASES, c: "count", k: "insecure", ...UDP_ALIAS },
     elsewhere: { "idle-timeout": 'is not for check; it takes "--timeout"' },
   },
   toCommand: toCheck,
@@ -86,7 +91,7 @@ export const CHECK_ARGS: CommandArgs<CheckCommand> = {
 
 function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
   const targetsFile = flags.strings.get("targets");
-  const words = flags.positionals;
+  const { udp, words } = udpCheck(flags, flags.positionals);
   if (targetsFile === "") {
     throw new UsageError('Option "--targets" needs a value: a file, or - for stdin');
   }
@@ -128,6 +133,7 @@ function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
     send,
     banner,
     format,
+    ...(udp ? { udp } : {}),
     ...lookup(flags),
     ...report,
     json: format === "json",

@@ -1,7 +1,7 @@
 /** What several commands' command lines share: report, TLS, access and lookup options. */
 import { UsageError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
-import { parseHostAndPort } from "../net/address.ts";
+import { ipFamily, parseHostAndPort } from "../net/address.ts";
 import { type Endpoint, parseEndpoint } from "../net/endpoint.ts";
 import { normalizeFingerprint } from "../net/fingerprint.ts";
 import { type Cidr, parseCidr } from "../net/gate.ts";
@@ -241,4 +241,17 @@ export function rejectExtra(extra: string[], command: string): void {
   if (extra.length > 0) {
     throw new UsageError(`Unexpected argument "${escapeText(extra[0])}"`, command);
   }
+}
+
+/** `--source`: an IP address (IPv6 with or without brackets), and its family. */
+export function sourceAddress(raw: string): { address: string; family: 4 | 6 } {
+  const address = raw.replace(/^\[(.*)\]$/s, "$1");
+  const family = ipFamily(address);
+  if (family === 0) {
+    throw new UsageError(
+      `Invalid --source "${escapeText(raw)}": expected an IP address of this host, such as ` +
+        "127.0.0.2 or ::1",
+    );
+  }
+  return { address, family };
 }

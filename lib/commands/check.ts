@@ -96,7 +96,7 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
     numeric: command.numeric,
     timeoutMs: command.timeoutMs,
   });
-  const session = await sessionOptions(command);
+  const session = command.udp ? undefined : await sessionOptions(command);
   const repeated = command.count > 1;
   const { signal } = io;
 
@@ -147,6 +147,12 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
     concurrency: command.concurrency,
     signal,
     session,
+    udp: command.udp
+      ? {
+        ...command.udp,
+        send: command.send === undefined ? undefined : encoder.encode(command.send),
+      }
+      : undefined,
     tlsName: session?.tls ? (host) => command.tls?.sni ?? host : undefined,
     onProbe,
     onRound: () => output.done(),
