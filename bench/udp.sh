@@ -3,18 +3,20 @@
 #   (a) forward -u vs socat UDP-LISTEN:…,fork UDP:…: COUNT datagrams of SIZE bytes, INFLIGHT in
 #       flight, through each to one echo backend (bench/udp_load.py echo); time and datagrams
 #       lost (a reply not back within 1 s) through each;
-#   (b) serve -u -k --echo vs socat UDP-RECVFROM:…,fork PIPE (socat's UDP echo), the same way;
+#   (b) serve -u -k --echo vs socat UDP-LISTEN:…,fork PIPE (socat's UDP echo: a process per
+#       client; UDP-RECVFROM,fork would fork per datagram), the same way;
 #   (c) forward -u's memory at SESSIONS sessions (one datagram and its reply from each of
 #       SESSIONS client sockets; VmRSS of the process, less its RSS before any session);
 #       socat's at SOCAT_SESSIONS (one process a session: RSS summed over its processes).
 #
-# Usage: bash bench/udp.sh [RUNS]   (environment: COUNT=50000 SIZE=512 INFLIGHT=32
+# Usage: bash bench/udp.sh [RUNS]   (environment: PARTS=abc COUNT=50000 SIZE=512 INFLIGHT=32
 #        SESSIONS=10000 SOCAT_SESSIONS=1000 TCPKIT="deno run -A main.ts")
 # Each run rotates which of tcpkit and socat goes first; the ratio is socat_time/tcpkit_time
 # (above 1.0: tcpkit took less time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
+PARTS=${PARTS:-abc}
 COUNT=${COUNT:-50000}
 SIZE=${SIZE:-512}
 INFLIGHT=${INFLIGHT:-32}
@@ -24,7 +26,11 @@ read -r -a TCPKIT <<<"${TCPKIT:-deno run -A main.ts}"
 LOAD=bench/udp_load.py
 ulimit -n "$((SESSIONS * 2 + 256))" 2>/dev/null || true
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# socat's forks outlive it unless they are ended too (by their parent's id).
+cleanup() {
+  for p in "${PIDS[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT
 
 port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
@@ -53,20 +59,25 @@ part() { # NAME TCPKIT_PORT SOCAT_PORT
 }
 
 # (a) forwarders
+if [[ $PARTS == *a* ]]; then
 FT=$(port); FS=$(port)
 "${TCPKIT[@]}" forward -u "127.0.0.1:$FT" "127.0.0.1:$ECHO" --drain 0 2>/dev/null & PIDS+=($!)
 socat "UDP-LISTEN:$FS,bind=127.0.0.1,fork,reuseaddr" "UDP:127.0.0.1:$ECHO" & PIDS+=($!)
 wait_udp "$FT"; wait_udp "$FS"
 part "forward -u vs socat UDP-LISTEN,fork" "$FT" "$FS"
+fi
 
 # (b) echo servers
+if [[ $PARTS == *b* ]]; then
 ET=$(port); ES=$(port)
 "${TCPKIT[@]}" serve -u "127.0.0.1:$ET" -k --echo 2>/dev/null & PIDS+=($!)
-socat "UDP-RECVFROM:$ES,bind=127.0.0.1,fork" PIPE & PIDS+=($!)
+socat "UDP-LISTEN:$ES,bind=127.0.0.1,fork,reuseaddr" PIPE & PIDS+=($!)
 wait_udp "$ET"; wait_udp "$ES"
-part "serve -u --echo vs socat UDP-RECVFROM,fork PIPE" "$ET" "$ES"
+part "serve -u --echo vs socat UDP-LISTEN,fork PIPE" "$ET" "$ES"
+fi
 
 # (c) memory per session
+[[ $PARTS == *c* ]] || exit 0
 echo "== memory per forward session"
 MT=$(port)
 "${TCPKIT[@]}" forward -u "127.0.0.1:$MT" "127.0.0.1:$ECHO" --drain 0 2>/dev/null & MPID=$!; PIDS+=($MPID)

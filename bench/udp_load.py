@@ -8,8 +8,9 @@
       reply lets the next one go. A datagram whose reply does not come within TIMEOUT seconds
       (default 1) is counted lost and another goes. Prints "sent N received N lost N seconds S".
   udp_load.py sessions PORT COUNT
-      Sends one datagram from each of COUNT sockets (COUNT client addresses), waits for every
-      reply, prints "replied N", then holds the sockets open until stdin closes.
+      Sends one datagram from each of COUNT sockets (COUNT client addresses), a hundred at a
+      time, again until its reply came (up to five times), prints "replied N", then holds the
+      sockets open until stdin closes.
 """
 import select
 import socket
@@ -62,23 +63,33 @@ def client(port, count, size, inflight, timeout=1.0):
 
 
 def sessions(port, count):
+    # A hundred clients at a time, each datagram sent again (up to five times) until its reply
+    # came: a burst of thousands would overflow the forwarder's receive buffer, as UDP may.
     socks = []
-    for _ in range(count):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.connect(("127.0.0.1", port))
-        s.send(b"hello")
-        socks.append(s)
     replied = 0
-    poller = select.poll()
-    for s in socks:
-        poller.register(s, select.POLLIN)
-    deadline = time.monotonic() + 60
-    pending = set(s.fileno() for s in socks)
-    while pending and time.monotonic() < deadline:
-        for fd, _ in poller.poll(1000):
-            if fd in pending:
-                pending.discard(fd)
-                replied += 1
+    for first in range(0, count, 100):
+        batch = []
+        for _ in range(min(100, count - first)):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.connect(("127.0.0.1", port))
+            batch.append(s)
+        socks.extend(batch)
+        pending = {s.fileno(): s for s in batch}
+        for _ in range(5):
+            for s in pending.values():
+                s.send(b"hello")
+            poller = select.poll()
+            for fd in pending:
+                poller.register(fd, select.POLLIN)
+            deadline = time.monotonic() + 1
+            while pending and time.monotonic() < deadline:
+                for fd, _ in poller.poll(200):
+                    if fd in pending:
+                        pending.pop(fd).recv(65535)
+                        poller.unregister(fd)
+                        replied += 1
+            if not pending:
+                break
     print(f"replied {replied}", flush=True)
     sys.stdin.read()
 

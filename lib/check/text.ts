@@ -23,7 +23,7 @@ import type { LatencySummary } from "./stats.ts";
 import { isGroup } from "./verdict.ts";
 
 /** The width of the STATE column: the longest state. */
-const STATE_WIDTH = 13;
+const STATE_WIDTH = 11;
 /** What the table calls each phase. */
 const PHASE_WORDS: Record<Phase, string> = {
   resolve: "resolve",

@@ -80,17 +80,20 @@ export async function runUdpForwarder(options: UdpForwarderOptions): Promise<num
     },
   });
 
+  // One callback for every send: a forwarder sends tens of thousands of datagrams a second.
+  const sent = (e: Error | null) => {
+    if (e) sendFailures++;
+  };
   const toTarget = (session: Session, data: Uint8Array) => {
     session.traffic.received(data.length);
     totals.received(data.length);
-    session.upstream!.send(data, target, (e) => {
-      if (e) sendFailures++;
-    });
+    session.upstream!.send(data, target, sent);
   };
 
   const open = (key: string, client: UdpAddress, first: Uint8Array) => {
+    const peer = formatAddress(unmapped(client.address), client.port);
     const session: Session = {
-      peer: key,
+      peer,
       client,
       traffic: new DatagramTraffic(),
       pending: [first.slice()],
@@ -100,8 +103,8 @@ export async function runUdpForwarder(options: UdpForwarderOptions): Promise<num
     opened++;
     reporter.event(
       "opened",
-      { peer: key, target: options.targetText },
-      `${key} → ${options.targetText}`,
+      { peer, target: options.targetText },
+      `${peer} → ${options.targetText}`,
     );
     UdpSocket.bind(upstreamFamily, 0).then((upstream) => {
       if (session.ended) return upstream.close();
@@ -112,9 +115,7 @@ export async function runUdpForwarder(options: UdpForwarderOptions): Promise<num
         sessions.touch(key);
         session.traffic.sent(data.length);
         totals.sent(data.length);
-        socket.send(data, session.client, (e) => {
-          if (e) sendFailures++;
-        });
+        socket.send(data, session.client, sent);
       };
       const pending = session.pending!;
       session.pending = undefined;
@@ -122,8 +123,8 @@ export async function runUdpForwarder(options: UdpForwarderOptions): Promise<num
     }, (e) => {
       reporter.event(
         "error",
-        { peer: key, message: e instanceof Error ? e.message : String(e) },
-        `cannot forward ${key}: ${e instanceof Error ? e.message : String(e)}`,
+        { peer, message: e instanceof Error ? e.message : String(e) },
+        `cannot forward ${peer}: ${e instanceof Error ? e.message : String(e)}`,
         true,
       );
       sessions.end(key, "stopped");
@@ -131,7 +132,8 @@ export async function runUdpForwarder(options: UdpForwarderOptions): Promise<num
   };
 
   socket.onDatagram = (data, from) => {
-    const key = formatAddress(unmapped(from.address), from.port);
+    // The session's key is cheap to make: it is made for every datagram.
+    const key = `${from.address}|${from.port}`;
     const session = sessions.touch(key);
     if (session) {
       if (session.upstream) return toTarget(session, data);
