@@ -37,15 +37,17 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
       return ExitCode.ok;
     case "serve": {
       // Each command's code is loaded when it runs: --version and --help start at once.
-      const [{ serve }, { stdinSource }] = await Promise.all([
+      const [{ serve }, { stdinSource }, { datagramReader }] = await Promise.all([
         import("./lib/commands/serve.ts"),
         import("./lib/io/stdin.ts"),
+        import("./lib/io/stdin_datagrams.ts"),
       ]);
       const shutdown = new AbortController();
       const signals = listenForSignals(["SIGINT", "SIGTERM"], () => shutdown.abort());
       try {
         return await serve(command, {
-          input: stdinSource(),
+          // UDP keeps each read of stdin apart: one read, one datagram.
+          input: "udp" in command ? datagramReader() : stdinSource(),
           output: writerSink(Deno.stdout),
           reporter: createReporter(command, stderr.line),
           signal: shutdown.signal,
@@ -124,12 +126,13 @@ async function run(command: Command, stderr: StderrLines): Promise<number> {
       }
     }
     case "connect": {
-      const [{ connect }, { stdinSource }] = await Promise.all([
+      const [{ connect }, { stdinSource }, { datagramReader }] = await Promise.all([
         import("./lib/commands/connect.ts"),
         import("./lib/io/stdin.ts"),
+        import("./lib/io/stdin_datagrams.ts"),
       ]);
       return await interruptible(connect(command, {
-        input: stdinSource(),
+        input: "udp" in command ? datagramReader() : stdinSource(),
         output: writerSink(Deno.stdout),
         reporter: createReporter(command, stderr.line),
         inputIsTerminal: Deno.stdin.isTerminal(),

@@ -33,6 +33,13 @@ export {
   type ServeMode,
   type TlsClientArgs,
   type TlsServerArgs,
+  UDP_PROBES,
+  type UdpCheckArgs,
+  type UdpConnectCommand,
+  type UdpForwardCommand,
+  type UdpProbeName,
+  type UdpServeCommand,
+  type UdpServeMode,
 } from "./cli/args.ts";
 export { parseDuration } from "./cli/duration.ts";
 export { type HttpArgs, parseHeader } from "./cli/http_args.ts";
@@ -129,6 +136,7 @@ export {
   parseListenEndpoint,
   type TcpEndpoint,
   type TcpListenEndpoint,
+  type UdpEndpoint,
   type UnixEndpoint,
 } from "./net/endpoint.ts";
 export { type Cidr, Gate, type GateOptions, parseCidr } from "./net/gate.ts";
@@ -162,4 +170,24 @@ export {
   type StartTlsProtocol,
   type StartTlsStep,
 } from "./protocol/starttls.ts";
+export {
+  buildDnsQuery,
+  type DnsParse,
+  type DnsQueryOptions,
+  type DnsReply,
+  parseDnsReply,
+} from "./protocol/dns.ts";
+export {
+  buildNtpRequest,
+  type NtpParse,
+  type NtpReply,
+  type NtpTimestamp,
+  parseNtpReply,
+} from "./protocol/ntp.ts";
+export {
+  buildSnmpGet,
+  parseSnmpResponse,
+  type SnmpParse,
+  type SnmpReply,
+} from "./protocol/snmp.ts";
 export { createReporter, type EventFields, type Reporter, StderrLines, Traffic } from "./report.ts";

@@ -14,6 +14,7 @@ import type { SessionOptions } from "./session.ts";
 import type { HttpProbeOptions } from "./http.ts";
 import type { HttpTarget } from "../net/http_target.ts";
 import { stateOfFailure } from "./states.ts";
+import type { UdpProbeOptions } from "./udp_probe.ts";
 
 /** Options for {@linkcode runRounds}. */
 export interface RoundsOptions {
@@ -29,6 +30,8 @@ export interface RoundsOptions {
   signal?: AbortSignal;
   /** Probe with sessions rather than plain connects. */
   session?: Omit<SessionOptions, "signal">;
+  /** Probe over UDP (check -u) rather than TCP. */
+  udp?: Omit<UdpProbeOptions, "signal" | "timeoutMs" | "concurrency">;
   /** With TLS: the name each host's certificate must be for. */
   tlsName?: (host: string) => string;
   /** How the HTTP targets are probed (their rows are not jobs of the plan). */
@@ -135,6 +138,14 @@ export async function runRounds(
     beside?.catch(() => {}); // awaited below; this keeps an early failure from going unheard
     if (current.jobs.length === 0) {
       // Nothing for the plan's probes.
+    } else if (options.udp) {
+      const { probeUdp } = await import("./udp_probe.ts");
+      await probeUdp(current.addresses, current.jobs, {
+        ...options.udp,
+        timeoutMs: options.timeoutMs,
+        concurrency: options.concurrency,
+        signal,
+      }, onResult);
     } else if (options.session) {
       // Loaded only for session probes: it brings node:tls and the certificate library.
       const { probeSessions } = await import("./session.ts");

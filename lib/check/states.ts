@@ -9,7 +9,9 @@ import type { NetFailure } from "../errors.ts";
  * - `expiring`: --tls: the certificate expires within --warn-days
  * - `unverified`: --tls: the certificate did not verify (or did not match --pin)
  * - `tls-error`: --tls or --starttls: the handshake or the STARTTLS dialogue failed
- * - `unhealthy`: an HTTP target answered, but not as expected (its status, its body)
+ * - `unhealthy`: an HTTP target answered, but not as expected (its status, its body); -u: the port
+ *   answered, but not as asked (a DNS --query not NOERROR with an answer)
+ * - `open|filtered`: -u: no reply within --timeout (nmap's word: open and silent, or filtered)
  * - `closed`: refused (RST), also a TCP self-connect
  * - `timeout`: no answer within --timeout (to the connect, or to --send; a server silent to
  *   --banner is `open`, with a reason)
@@ -23,6 +25,7 @@ export const CHECK_STATES = [
   "unverified",
   "tls-error",
   "unhealthy",
+  "open|filtered",
   "closed",
   "timeout",
   "unreachable",

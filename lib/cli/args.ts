@@ -10,6 +10,7 @@ import { ncHabit } from "./nc_habits.ts";
 import type { CommandArgs } from "./options.ts";
 import { PROXY_ARGS, type ProxyCommand } from "./proxy_args.ts";
 import { SERVE_ARGS, type ServeCommand } from "./serve_args.ts";
+import type { UdpConnectCommand, UdpForwardCommand, UdpServeCommand } from "./udp_args.ts";
 
 export type { CheckCommand, CheckFormat } from "./check_args.ts";
 export { CHECK_DEFAULTS } from "./check_args.ts";
@@ -29,6 +30,15 @@ export type {
 export type { ProxyCommand } from "./proxy_args.ts";
 export type { ServeCommand, ServeMode } from "./serve_args.ts";
 export { GREET_QUIET_MS } from "./serve_args.ts";
+export type {
+  UdpCheckArgs,
+  UdpConnectCommand,
+  UdpForwardCommand,
+  UdpProbeName,
+  UdpServeCommand,
+  UdpServeMode,
+} from "./udp_args.ts";
+export { UDP_PROBES } from "./udp_args.ts";
 
 /** Anything main.ts can be asked to do. */
 export type Command =
@@ -39,7 +49,10 @@ export type Command =
   | GreetCommand
   | CheckCommand
   | ForwardCommand
-  | ProxyCommand;
+  | ProxyCommand
+  | UdpServeCommand
+  | UdpConnectCommand
+  | UdpForwardCommand;
 
 /** Each command's options and parser: a new command is a new module and a line here. */
 const COMMAND_ARGS: Record<string, CommandArgs<Command>> = {

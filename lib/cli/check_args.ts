@@ -5,7 +5,6 @@ import { MAX_CONCURRENCY } from "../net/probe.ts";
 import { parseTargets, type Target } from "../net/targets.ts";
 import type { StartTlsProtocol } from "../protocol/starttls.ts";
 import type { ParsedFlags } from "./flags.ts";
-import { sourceAddress } from "./connect_args.ts";
 import { HTTP_ALIASES, HTTP_LISTS, HTTP_STRINGS, type HttpArgs, httpArgs } from "./http_args.ts";
 import {
   ALIASES,
@@ -21,10 +20,12 @@ import {
   proxyArgs,
   REPORT,
   type ReportOptions,
+  sourceAddress,
   TLS_CLIENT_LISTS,
   TLS_CLIENT_STRINGS,
   type TlsClientArgs,
 } from "./options.ts";
+import { UDP_ALIAS, UDP_FLAG, udpCheck, type UdpCheckArgs } from "./udp_args.ts";
 
 /** The output formats of check. */
 export type CheckFormat = "text" | "json" | "prometheus";
@@ -69,6 +70,8 @@ export interface CheckCommand extends ReportOptions, LookupArgs, ProxyArgs {
   waitMs?: number;
   /** With --wait: the pause between attempts when `--interval` is given (else a backoff). */
   waitIntervalMs?: number;
+  /** UDP probes (`-u`, `udp://` targets) rather than TCP connects. */
+  udp?: UdpCheckArgs;
 }
 
 /**
@@ -80,7 +83,7 @@ export const CHECK_DEFAULTS = { timeoutMs: 2000, intervalMs: 1000, concurrency: 
 /** check's options and its validated command. */
 export const CHECK_ARGS: CommandArgs<CheckCommand> = {
   spec: {
-    boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "banner"],
+    boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "banner", UDP_FLAG],
     string: [
       "timeout",
       "count",
@@ -93,6 +96,8 @@ export const CHECK_ARGS: CommandArgs<CheckCommand> = {
       "format",
       "proxy",
       "noproxy",
+      "probe",
+      "query",
       ...TLS_CLIENT_STRINGS,
       "cert",
       "key",
@@ -101,7 +106,7 @@ export const CHECK_ARGS: CommandArgs<CheckCommand> = {
       "wait",
     ],
     collect: [...TLS_CLIENT_LISTS, ...HTTP_LISTS],
-    alias: { ...ALIASES, c: "count", k: "insecure", ...HTTP_ALIASES, s: "source" },
+    alias: { ...ALIASES, c: "count", k: "insecure", ...HTTP_ALIASES, s: "source", ...UDP_ALIAS },
     elsewhere: { "idle-timeout": 'is not for check; it takes "--timeout"' },
   },
   toCommand: toCheck,
@@ -109,7 +114,7 @@ export const CHECK_ARGS: CommandArgs<CheckCommand> = {
 
 function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
   const targetsFile = flags.strings.get("targets");
-  const words = flags.positionals;
+  const { udp, words } = udpCheck(flags, flags.positionals);
   if (targetsFile === "") {
     throw new UsageError('Option "--targets" needs a value: a file, or - for stdin');
   }
@@ -158,6 +163,7 @@ function toCheck(flags: ParsedFlags, report: ReportOptions): CheckCommand {
     format,
     ...proxyArgs(flags, []),
     noProxy: noProxyList(flags, targets, targetsFile !== undefined),
+    ...(udp ? { udp } : {}),
     ...lookup(flags),
     ...web.options,
     ...report,

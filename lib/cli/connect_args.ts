@@ -1,6 +1,5 @@
 /** The connect command line: one target, what to send, how to connect. */
 import { UsageError } from "../errors.ts";
-import { escapeText } from "../io/escape.ts";
 import { ipFamily } from "../net/address.ts";
 import type { Endpoint } from "../net/endpoint.ts";
 import type { ParsedFlags } from "./flags.ts";
@@ -18,10 +17,12 @@ import {
   rejectHexdumpWithJson,
   REPORT,
   type ReportOptions,
+  sourceAddress,
   TLS_CLIENT_LISTS,
   TLS_CLIENT_STRINGS,
   type TlsClientArgs,
 } from "./options.ts";
+import { toConnectUdp, UDP_ALIAS, UDP_FLAG, type UdpConnectCommand, wantsUdp } from "./udp_args.ts";
 
 /** A validated `connect` command line. */
 export interface ConnectCommand extends ReportOptions, LookupArgs, ProxyArgs {
@@ -50,9 +51,9 @@ export interface ConnectCommand extends ReportOptions, LookupArgs, ProxyArgs {
 }
 
 /** connect's options and its validated command. */
-export const CONNECT_ARGS: CommandArgs<ConnectCommand> = {
+export const CONNECT_ARGS: CommandArgs<ConnectCommand | UdpConnectCommand> = {
   spec: {
-    boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "crlf", "hexdump", "recv-only"],
+    boolean: [...REPORT, ...LOOKUP, "tls", "insecure", "crlf", "hexdump", "recv-only", UDP_FLAG],
     string: [
       "timeout",
       "idle-timeout",
@@ -65,9 +66,18 @@ export const CONNECT_ARGS: CommandArgs<ConnectCommand> = {
       "proxy",
     ],
     collect: [...TLS_CLIENT_LISTS],
-    alias: { ...ALIASES, k: "insecure", C: "crlf", x: "hexdump", s: "source", d: "recv-only" },
+    alias: {
+      ...ALIASES,
+      k: "insecure",
+      C: "crlf",
+      x: "hexdump",
+      s: "source",
+      d: "recv-only",
+      ...UDP_ALIAS,
+    },
   },
-  toCommand: toConnect,
+  toCommand: (flags, report) =>
+    wantsUdp(flags) ? toConnectUdp(flags, report) : toConnect(flags, report),
 };
 
 function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
@@ -128,17 +138,4 @@ function toConnect(flags: ParsedFlags, report: ReportOptions): ConnectCommand {
     ...(source ? { family: source.family } : {}),
     ...report,
   };
-}
-
-/** `--source`: an IP address (IPv6 with or without brackets), and its family. */
-export function sourceAddress(raw: string): { address: string; family: 4 | 6 } {
-  const address = raw.replace(/^\[(.*)\]$/s, "$1");
-  const family = ipFamily(address);
-  if (family === 0) {
-    throw new UsageError(
-      `Invalid --source "${escapeText(raw)}": expected an IP address of this host, such as ` +
-        "127.0.0.2 or ::1",
-    );
-  }
-  return { address, family };
 }

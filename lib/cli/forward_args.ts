@@ -28,6 +28,7 @@ import {
   type TlsClientArgs,
   type TlsServerArgs,
 } from "./options.ts";
+import { toForwardUdp, UDP_ALIAS, UDP_FLAG, type UdpForwardCommand, wantsUdp } from "./udp_args.ts";
 
 /** A validated `forward` command line. */
 export interface ForwardCommand extends ReportOptions, LookupArgs, ProxyArgs {
@@ -57,9 +58,9 @@ export interface ForwardCommand extends ReportOptions, LookupArgs, ProxyArgs {
 export const FORWARD_DEFAULTS = { timeoutMs: 5000, drainMs: 10_000 } as const;
 
 /** forward's options and its validated command. */
-export const FORWARD_ARGS: CommandArgs<ForwardCommand> = {
+export const FORWARD_ARGS: CommandArgs<ForwardCommand | UdpForwardCommand> = {
   spec: {
-    boolean: [...REPORT, ...LOOKUP, "tls", "insecure"],
+    boolean: [...REPORT, ...LOOKUP, "tls", "insecure", UDP_FLAG],
     string: [
       "timeout",
       "idle-timeout",
@@ -72,9 +73,10 @@ export const FORWARD_ARGS: CommandArgs<ForwardCommand> = {
       ...TLS_CLIENT_STRINGS,
     ],
     collect: ["client-ca", "ca", ...ACCESS_LISTS],
-    alias: { ...ALIASES, k: "insecure" },
+    alias: { ...ALIASES, k: "insecure", ...UDP_ALIAS },
   },
-  toCommand: toForward,
+  toCommand: (flags, report) =>
+    wantsUdp(flags) ? toForwardUdp(flags, report) : toForward(flags, report),
 };
 
 function toForward(flags: ParsedFlags, report: ReportOptions): ForwardCommand {

@@ -121,6 +121,14 @@ Options:
 SIGINT or SIGTERM stops accepting, closes every connection, prints a summary
 and exits 0.
 
+UDP (-u, --udp, or udp://[HOST:]PORT):
+  each datagram goes to stdout as it is (-v names its sender, --label prefixes it,
+  -x dumps it). Without -k the first sender is the peer and stdin goes to it, one
+  read one datagram; serve ends once stdin has ended and no datagram came for
+  --idle-timeout (default 2s). With -k every sender is served: --echo, --sink,
+  --reply TEXT answer each datagram to its sender; stdin goes to every sender heard
+  from within the idle time; --max-conns bounds the senders kept.
+
 Examples:
   tcpkit serve 9000 > received.bin           receive one upload
   tcpkit serve 127.0.0.1:0 --echo -k         an echo server on a free port
@@ -130,6 +138,7 @@ Examples:
   tcpkit serve 8443 --tls --echo -k          TLS with a generated certificate
   tcpkit serve 9000 -k --label --allow 10.0.0.0/8
   tcpkit serve 9000 --chat                   a chat room for nc clients
+  tcpkit serve -u 5353 -k --echo
 `,
   greet: `Usage: tcpkit greet HOST:PORT [--name NAME]... [--wait DURATION] [options]
        tcpkit greet HOST PORT | tls://HOST:PORT | HOST:PORT --starttls PROTOCOL
@@ -256,6 +265,15 @@ is not up (an unresolvable host counts as not up). 5 when every target
 answered but a certificate failed (unverified, expiring) or the TLS handshake
 did (1 outweighs 5). 2 for usage errors, 130 on Ctrl-C.
 
+UDP (-u, --udp, or udp://HOST:PORT targets):
+      --probe dns|ntp|snmp   the probe for every port; by port when left out:
+                      53 a DNS query, 123 an NTP request, 161 an SNMP v2c get
+                      (community public); --send TEXT, or an empty datagram, else
+      --query NAME    DNS: ask for NAME; a reply that is not NOERROR with an answer
+                      is "unhealthy", with its code (NXDOMAIN, SERVFAIL, REFUSED)
+  A reply is "open" (with its round trip); silence within --timeout is
+  "open|filtered" (nmap's word): a UDP port is never called open for silence.
+
 Examples:
   tcpkit check localhost:22 db.lan:5432         is it up?
   tcpkit check 127.0.0.1:1-65535                which ports are open?
@@ -268,6 +286,7 @@ Examples:
   tcpkit check localhost:1-1024 --json | jq 'select(.state == "open")'
   tcpkit check http://127.0.0.1:8080/healthz    a container's health check
   tcpkit check --wait 60s db:5432 http://api:8080/ready   wait for dependencies
+  tcpkit check -u 10.0.0.2:53 --query db.internal
 `,
   connect: `Usage: tcpkit connect HOST:PORT [--send TEXT] [options]
        tcpkit connect HOST PORT | tls://HOST:PORT | unix:/path [options]
@@ -316,6 +335,12 @@ Options:
                       the byte counts
       --json          report on stderr as JSON Lines
 
+UDP (-u, --udp, or udp://HOST:PORT):
+  each read of stdin (or --send TEXT) is one datagram, up to 65,507 bytes; each
+  datagram of the peer goes to stdout. connect ends by itself, exit 0, once stdin
+  has ended and no datagram came for --idle-timeout (default 2s). --source, -4, -6
+  and -x as for TCP.
+
 Examples:
   tcpkit connect 127.0.0.1:9000 < file.bin
   tcpkit connect -d 127.0.0.1:9000 > file.bin
@@ -324,6 +349,7 @@ Examples:
   tcpkit connect tls://example.org:443 -v < /dev/null
   tcpkit connect --tls --pin AB:CD:... 10.0.0.5:8443
   tcpkit connect unix:/var/run/app.sock --send ping
+  printf hello | tcpkit connect -u 127.0.0.1:5353
 `,
   forward: `Usage: tcpkit forward [HOST:]PORT TARGET... [options]
        tcpkit forward unix:/path TARGET... | tls://[HOST:]PORT TARGET...
@@ -363,11 +389,17 @@ Options:
   -v, --verbose       report each connection as it starts too
       --json          report on stderr as JSON Lines
 
+UDP (-u, --udp, or udp:// addresses): forward -u [HOST:]PORT TARGET
+  a session per client address, each with its own socket to the one TARGET, so
+  that replies reach their client; --idle-timeout ends a session (default 60s);
+  --max-conns bounds the sessions; --allow/--deny; SIGTERM drains as for TCP.
+
 Examples:
   tcpkit forward 8080 backend:80
   tcpkit forward 0.0.0.0:443 --tls --cert site.pem --key site.key 127.0.0.1:8080
   tcpkit forward 2375 unix:/var/run/docker.sock --allow 10.0.0.0/8
   tcpkit forward 80 10.0.0.5:80 10.0.0.6:80 --proxy-protocol v2
+  tcpkit forward -u 5353 10.0.0.2:53
 `,
   proxy: `Usage: tcpkit proxy [HOST:]PORT [options]
 

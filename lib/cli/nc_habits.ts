@@ -124,9 +124,24 @@ const itself = (_: unknown, flag: string) => flag;
  */
 export const NC_HABITS: readonly NcHabit[] = [
   {
+    // serve, connect, forward and check take -u themselves.
     flags: ["-u", "--udp"],
-    on: EVERYWHERE,
-    say: (line) => `${option(line)}, for UDP: tcpkit does not do UDP, yet; it speaks TCP`,
+    on: ["tcpkit", "greet"],
+    say: (line) => {
+      if (line.command === "greet") {
+        return `${option(line)}, for UDP: greet reads a TCP server's words; for UDP, use ` +
+          `"tcpkit connect -u HOST PORT"`;
+      }
+      const command = line.has("-l", "--listen")
+        ? "serve"
+        : line.has("-z", "--zero")
+        ? "check"
+        : "connect";
+      return `${option(line)}, for UDP: with tcpkit, -u goes after a command, as in "${
+        line.suggest(command)
+      }"`;
+    },
+    as: { serve: () => "-u", connect: () => "-u", check: () => "-u" },
   },
   {
     flags: ["-U", "--unixsock"],

@@ -1,7 +1,7 @@
 /** What several commands' command lines share: report, TLS, access and lookup options. */
 import { UsageError } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
-import { parseHostAndPort } from "../net/address.ts";
+import { ipFamily, parseHostAndPort } from "../net/address.ts";
 import { type Endpoint, type ListenEndpoint, parseEndpoint } from "../net/endpoint.ts";
 import { normalizeFingerprint } from "../net/fingerprint.ts";
 import { parseProxyUrl, type ProxyUrl } from "../net/proxy_url.ts";
@@ -265,4 +265,17 @@ export function proxyArgs(flags: ParsedFlags, targets: Endpoint[]): ProxyArgs {
     throw new UsageError('Option "--proxy" is for TCP targets: a Unix socket is not proxied');
   }
   return { proxy: parseProxyUrl(raw) };
+}
+
+/** `--source`: an IP address (IPv6 with or without brackets), and its family. */
+export function sourceAddress(raw: string): { address: string; family: 4 | 6 } {
+  const address = raw.replace(/^\[(.*)\]$/s, "$1");
+  const family = ipFamily(address);
+  if (family === 0) {
+    throw new UsageError(
+      `Invalid --source "${escapeText(raw)}": expected an IP address of this host, such as ` +
+        "127.0.0.2 or ::1",
+    );
+  }
+  return { address, family };
 }

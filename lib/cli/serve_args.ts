@@ -15,6 +15,7 @@ import {
   serverTls,
   type TlsServerArgs,
 } from "./options.ts";
+import { toServeUdp, UDP_ALIAS, UDP_FLAG, type UdpServeCommand, wantsUdp } from "./udp_args.ts";
 
 /** What serve does with each client. */
 export type ServeMode =
@@ -50,18 +51,30 @@ export interface ServeCommand extends ReportOptions {
 /** serve --greet: text without a line ending is a name once the client has paused this long. */
 export const GREET_QUIET_MS = 20;
 /** serve's options and its validated command. */
-export const SERVE_ARGS: CommandArgs<ServeCommand> = {
+export const SERVE_ARGS: CommandArgs<ServeCommand | UdpServeCommand> = {
   spec: {
-    boolean: [...REPORT, "echo", "sink", "greet", "chat", "keep-open", "tls", "hexdump", "label"],
+    boolean: [
+      ...REPORT,
+      "echo",
+      "sink",
+      "greet",
+      "chat",
+      "keep-open",
+      "tls",
+      "hexdump",
+      "label",
+      UDP_FLAG,
+    ],
     string: ["idle-timeout", "reply", "quiet-period", "cert", "key", "max-conns"],
     collect: ["client-ca", ...ACCESS_LISTS],
-    alias: { v: "verbose", h: "help", k: "keep-open", x: "hexdump" },
+    alias: { v: "verbose", h: "help", k: "keep-open", x: "hexdump", ...UDP_ALIAS },
     elsewhere: {
       timeout: 'is for connect; serve takes "--idle-timeout"',
       insecure: "is for clients: serve has its own certificate (--cert, or a generated one)",
     },
   },
-  toCommand: toServe,
+  toCommand: (flags, report) =>
+    wantsUdp(flags) ? toServeUdp(flags, report) : toServe(flags, report),
 };
 
 function toServe(flags: ParsedFlags, report: ReportOptions): ServeCommand {

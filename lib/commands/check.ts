@@ -115,7 +115,7 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
     timeoutMs: command.timeoutMs,
     keepNames: command.proxy !== undefined && command.proxy.protocol !== "socks5",
   });
-  const session = await sessionOptions(command);
+  const session = command.udp ? undefined : await sessionOptions(command);
   const repeated = command.count > 1;
   // --wait ends at its deadline as Ctrl-C would, but it is not an interruption.
   const waitOver = new AbortController();
@@ -194,6 +194,12 @@ export async function check(command: CheckCommand, io: CheckIO): Promise<number>
     concurrency: command.concurrency,
     signal,
     session,
+    udp: command.udp
+      ? {
+        ...command.udp,
+        send: command.send === undefined ? undefined : encoder.encode(command.send),
+      }
+      : undefined,
     tlsName: session?.tls ? (host) => command.tls?.sni ?? host : undefined,
     onProbe,
     onRound: (round) => {

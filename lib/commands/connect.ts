@@ -1,5 +1,5 @@
 /** `tcpkit connect`: send stdin or a text, half-close, and read the server to completion. */
-import type { ConnectCommand } from "../cli/args.ts";
+import type { ConnectCommand, UdpConnectCommand } from "../cli/args.ts";
 import { OutputError, TimeoutError, TlsError, UndeliveredError } from "../errors.ts";
 import { formatBytes, formatDuration, round } from "../format.ts";
 import {
@@ -62,7 +62,11 @@ export const CONNECT_TIMEOUT_MS = 10_000;
  * @returns the exit code (0 when both directions are done and nothing was lost)
  * @throws what failed: the connect, the connection, stdin or stdout; never with data unsent
  */
-export async function connect(command: ConnectCommand, io: ConnectIO): Promise<number> {
+export async function connect(
+  command: ConnectCommand | UdpConnectCommand,
+  io: ConnectIO,
+): Promise<number> {
+  if ("udp" in command) return (await import("./connect_udp.ts")).connectUdp(command, io);
   const timeoutMs = command.timeoutMs ?? CONNECT_TIMEOUT_MS;
   const dialOptions = {
     timeoutMs: timeoutMs || undefined,

@@ -1,5 +1,5 @@
 /** `tcpkit forward`: a port forwarder (socat's TCP-LISTEN,fork TCP:…), with access control. */
-import type { ForwardCommand } from "../cli/args.ts";
+import type { ForwardCommand, UdpForwardCommand } from "../cli/args.ts";
 import { formatEndpoint } from "../net/endpoint.ts";
 import { Gate } from "../net/gate.ts";
 import { listen } from "../net/listen.ts";
@@ -30,7 +30,11 @@ export interface ForwardIO {
  * @returns 0 once stopped
  * @throws what listening failed with, or a certificate file that cannot be read
  */
-export async function forward(command: ForwardCommand, io: ForwardIO): Promise<number> {
+export async function forward(
+  command: ForwardCommand | UdpForwardCommand,
+  io: ForwardIO,
+): Promise<number> {
+  if ("udp" in command) return (await import("./forward_udp.ts")).forwardUdp(command, io);
   const { reporter } = io;
   const serverTls = command.listen.tls
     ? await serverTlsOptions(command.tls, reporter, certificateNames(command.listen))

@@ -1,5 +1,5 @@
 /** `tcpkit serve`: listen, and serve each client in the chosen mode. */
-import type { ServeCommand } from "../cli/args.ts";
+import type { ServeCommand, UdpServeCommand } from "../cli/args.ts";
 import { Broadcast } from "../io/broadcast.ts";
 import type { ChunkSink, ChunkSource } from "../io/chunks.ts";
 import { HexDumper } from "../io/hexdump.ts";
@@ -47,7 +47,8 @@ const encoder = new TextEncoder();
  * @returns the exit code
  * @throws what listening failed with, or (without -k) what the client's connection failed with
  */
-export async function serve(command: ServeCommand, io: ServeIO): Promise<number> {
+export async function serve(command: ServeCommand | UdpServeCommand, io: ServeIO): Promise<number> {
+  if ("udp" in command) return (await import("./serve_udp.ts")).serveUdp(command, io);
   const { reporter } = io;
   const tls = command.listen.tls
     ? await serverTlsOptions(command.tls, reporter, certificateNames(command.listen))

@@ -46,6 +46,18 @@ export interface TcpListenEndpoint {
 /** Where to listen. */
 export type ListenEndpoint = TcpListenEndpoint | UnixEndpoint;
 
+/** A UDP address (`udp://HOST:PORT`, or `HOST:PORT` with `-u`): to send to, or to listen on. */
+export interface UdpEndpoint {
+  /** The endpoint's kind. */
+  kind: "udp";
+  /** A name or an address (IPv6 without brackets); every interface when left out (listening). */
+  hostname?: string;
+  /** The port; 0 for any free one (listening). */
+  port: number;
+  /** Always false: tcpkit does not speak DTLS. */
+  tls: false;
+}
+
 /** Options for {@linkcode parseEndpoint} and {@linkcode parseListenEndpoint}. */
 export interface EndpointOptions {
   /** TLS for a plain `HOST:PORT` (the `--tls` option). */
@@ -54,6 +66,37 @@ export interface EndpointOptions {
 
 const TLS_PREFIX = "tls://";
 const UNIX_PREFIX = "unix:";
+/** The scheme that makes an address a UDP one. */
+export const UDP_PREFIX = "udp://";
+
+/**
+ * Parses a UDP address: `udp://HOST:PORT` or `HOST:PORT` (the scheme is optional: `-u` says
+ * UDP); to listen on (`listen`), `[HOST:]PORT`, every interface without HOST.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseUdpEndpoint } from "./endpoint.ts";
+ * assertEquals(parseUdpEndpoint("udp://[::1]:53"), {
+ *   kind: "udp",
+ *   hostname: "::1",
+ *   port: 53,
+ *   tls: false,
+ * });
+ * ```
+ * @throws {UsageError} when it is not such an address
+ */
+export function parseUdpEndpoint(raw: string, options: { listen?: boolean } = {}): UdpEndpoint {
+  const text = raw.startsWith(UDP_PREFIX) ? raw.slice(UDP_PREFIX.length) : raw;
+  if (text.startsWith(TLS_PREFIX) || text.startsWith(UNIX_PREFIX)) {
+    throw new UsageError(
+      `Invalid address "${escapeText(raw)}": UDP goes to HOST:PORT, not TLS or a Unix socket`,
+    );
+  }
+  return options.listen
+    ? { kind: "udp", ...parseListenAddress(text), tls: false }
+    : { kind: "udp", ...parseHostPort(text), tls: false };
+}
 
 /**
  * Parses where to dial: `HOST:PORT`, `[IPV6]:PORT`, `tls://HOST:PORT` or `unix:/path`.
@@ -114,7 +157,7 @@ function parseUnix(raw: string, options: EndpointOptions): UnixEndpoint | undefi
  * Shows an endpoint as a person would type it: `127.0.0.1:9000`, `[::1]:443`, `unix:/tmp/a.sock`.
  * TLS is not marked: messages say `TLS with ...` where it matters.
  */
-export function formatEndpoint(endpoint: Endpoint | ListenEndpoint): string {
+export function formatEndpoint(endpoint: Endpoint | ListenEndpoint | UdpEndpoint): string {
   if (endpoint.kind === "unix") return `${UNIX_PREFIX}${endpoint.path}`;
   return endpoint.hostname === undefined
     ? `*:${endpoint.port}`

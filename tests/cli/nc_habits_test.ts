@@ -278,12 +278,15 @@ Deno.test("ncHabit() says what tcpkit does at the end of stdin, for -q SECONDS",
   );
 });
 
-Deno.test("ncHabit() says tcpkit does not do UDP, before anything else", () => {
-  const udp = 'Option "-u" is nc\'s, for UDP: tcpkit does not do UDP, yet; it speaks TCP';
-  assertEquals(hint("-u 10.0.0.1 53"), udp);
-  assertEquals(hint("-lu 53"), udp);
-  assertEquals(hint("connect 10.0.0.1 53 -u"), udp);
-  assertEquals(hint("--udp 10.0.0.1 53"), udp.replace('"-u" is nc\'s', '"--udp" is ncat\'s'));
+Deno.test("ncHabit() puts nc's -u after the command that does it over UDP", () => {
+  const says = (flag: string, suggestion: string) =>
+    `Option "${flag}" is ${
+      flag.startsWith("--") ? "ncat" : "nc"
+    }'s, for UDP: with tcpkit, -u goes after a command, as in "${suggestion}"`;
+  assertEquals(hint("-u 10.0.0.1 53"), says("-u", "tcpkit connect 10.0.0.1 53 -u"));
+  assertEquals(hint("-lu 53"), says("-u", "tcpkit serve 53 -u"));
+  assertEquals(hint("-zu 10.0.0.1 53"), says("-u", "tcpkit check 10.0.0.1:53 -u"));
+  assertEquals(hint("--udp 10.0.0.1 53"), says("--udp", "tcpkit connect 10.0.0.1 53 -u"));
 });
 
 Deno.test("ncHabit() says tcpkit does not run programs, for -e, -c, --exec and --sh-exec", () => {
