@@ -442,7 +442,7 @@ Options:
       --json          report on stderr as JSON Lines
 
 Examples:
-  tcpkit proxy 1080
+  tcpkit proxy 127.0.0.1:1080
   tcpkit proxy 0.0.0.0:1080 --auth alice:s3cret --deny-to 10.0.0.0/8
   curl --socks5-hostname localhost:1080 http://example.org/
   tcpkit connect example.org:22 --proxy socks5h://localhost:1080
