@@ -38,7 +38,8 @@ export async function forward(command: ForwardCommand, io: ForwardIO): Promise<n
   const targetTls = command.targets.some((t) => t.tls)
     ? await clientTlsOptions(command.targetTls, command.timeoutMs)
     : undefined;
-  const listening = await listen(command.listen, { tls: serverTls?.options });
+  // Plain TCP connections (both sides) can be reset: a reset is carried across as a reset.
+  const listening = await listen(command.listen, { tls: serverTls?.options, resettable: true });
   const gate = command.access.allow.length + command.access.deny.length > 0
     ? new Gate({ allow: command.access.allow, deny: command.access.deny })
     : undefined;
@@ -68,6 +69,7 @@ export async function forward(command: ForwardCommand, io: ForwardIO): Promise<n
           family: command.family,
           numeric: command.numeric,
           tls: targetTls,
+          resettable: true,
         },
         proxyProtocol: command.proxyProtocol,
         reporter,

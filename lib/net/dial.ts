@@ -20,6 +20,11 @@ export interface DialOptions {
   tls?: TlsClientOptions;
   /** The local address to connect from (`--source`). */
   source?: string;
+  /**
+   * Plain TCP connections that can be reset (node:net's, see tcp_conn.ts): a forwarder carries
+   * a reset from one end to the other. TLS and Unix sockets are Deno's, closed with a FIN.
+   */
+  resettable?: boolean;
 }
 
 /** A TLS handshake's bound when no --timeout is given: a server that never answers one. */
@@ -126,7 +131,9 @@ async function connectTo(endpoint: Endpoint, options: DialOptions): Promise<Dial
     let failure: unknown;
     for (const { address } of resolved.addresses) {
       try {
-        const conn = options.source === undefined
+        const conn = options.resettable && !endpoint.tls
+          ? await connectResettable(address, endpoint.port, options.source, signal)
+          : options.source === undefined
           ? await Deno.connect({ hostname: address, port: endpoint.port, signal })
           : await connectFrom(address, endpoint.port, options.source, signal);
         if (isSelfConnect(conn)) {
@@ -175,15 +182,7 @@ async function connectFrom(
     signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("error", (e: Error & { syscall?: string }) => {
       signal?.removeEventListener("abort", onAbort);
-      // Binding fails for an address that is not this host's (node says EINVAL or EADDRNOTAVAIL).
-      if (e.syscall === "bind") {
-        reject(
-          new NetError("not-available", `cannot connect from ${source}`, {
-            hint: "--source takes an address of one of this host's interfaces",
-            cause: e,
-          }),
-        );
-      } else reject(e);
+      reject(bindError(e, source) ?? e);
     });
     socket.once("connect", () => {
       signal?.removeEventListener("abort", onAbort);
@@ -199,6 +198,30 @@ async function connectFrom(
         }),
       );
     });
+  });
+}
+
+/** A node:net connection that can be reset (tcp_conn.ts), from `source` if given. */
+async function connectResettable(
+  hostname: string,
+  port: number,
+  source: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Deno.Conn> {
+  const { connectTcp } = await import("./tcp_conn.ts");
+  try {
+    return await connectTcp(hostname, port, { signal, localAddress: source });
+  } catch (e) {
+    throw (source !== undefined && bindError(e, source)) || e;
+  }
+}
+
+/** Binding fails for an address that is not this host's (node says EINVAL or EADDRNOTAVAIL). */
+function bindError(e: unknown, source: string): NetError | undefined {
+  if ((e as { syscall?: string })?.syscall !== "bind") return undefined;
+  return new NetError("not-available", `cannot connect from ${source}`, {
+    hint: "--source takes an address of one of this host's interfaces",
+    cause: e,
   });
 }
 

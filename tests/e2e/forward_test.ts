@@ -91,12 +91,13 @@ Deno.test("forward --json logs each connection as a closed event with serve's fi
   assertMatch(String(closed.peer), /^127\.0\.0\.1:\d+$/);
 });
 
-Deno.test("forward closes a client whose target refuses, logs it, and stays up", async () => {
+Deno.test("forward resets a client whose target refuses, logs it, and stays up", async () => {
   const dead = freePort();
   await using echo = await Server.start(["127.0.0.1:0", "--echo", "-k"]);
   await using forward = await startForward([`127.0.0.1:${dead}`]);
   const refused = await tcpkit(["connect", `127.0.0.1:${forward.port}`, "--send", "x"]);
   assertEquals(refused.stdout, "");
+  assertEquals(refused.code, 1, refused.stderr); // a reset, not a clean end
   await forward.stderr.waitFor(
     new RegExp(
       `cannot forward 127\\.0\\.0\\.1:\\d+ to 127\\.0\\.0\\.1:${dead}: connection refused`,
@@ -107,7 +108,8 @@ Deno.test("forward closes a client whose target refuses, logs it, and stays up",
   const ok = await tcpkit(["connect", `127.0.0.1:${second.port}`, "--send", "ok"]);
   assertEquals(ok.stdout, "ok");
   const again = await tcpkit(["connect", `127.0.0.1:${forward.port}`, "--send", "y"]);
-  assertEquals(again.code, 0);
+  assertEquals(again.code, 1);
+  assertMatch(again.stderr, /reset/);
 });
 
 Deno.test("forward fails over to the next target when one refuses", async () => {
