@@ -201,6 +201,9 @@ async function connectFrom(
   });
 }
 
+/** tcp_conn.ts (and node:net), loaded once, on the first connection that can be reset. */
+let tcpConn: Promise<typeof import("./tcp_conn.ts")> | undefined;
+
 /** A node:net connection that can be reset (tcp_conn.ts), from `source` if given. */
 async function connectResettable(
   hostname: string,
@@ -208,7 +211,7 @@ async function connectResettable(
   source: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Deno.Conn> {
-  const { connectTcp } = await import("./tcp_conn.ts");
+  const { connectTcp } = await (tcpConn ??= import("./tcp_conn.ts"));
   try {
     return await connectTcp(hostname, port, { signal, localAddress: source });
   } catch (e) {

@@ -48,9 +48,9 @@ const readers = new WeakMap<net.Socket, SocketReader>();
  * with `BrokenPipe`, a read after our close resolves null.
  */
 export class TcpConn implements Deno.Conn, Resettable {
-  readonly localAddr: Deno.NetAddr;
-  readonly remoteAddr: Deno.NetAddr;
   #socket: net.Socket;
+  #localAddr: Deno.NetAddr | undefined;
+  #remoteAddr: Deno.NetAddr | undefined;
   #reader: SocketReader | undefined;
   /** With no reader of ours (a runtime without `_createSocket`): the chunk a 'data' event gave. */
   #fallback: { held: Uint8Array | undefined; offset: number; wake?: () => void } | undefined;
@@ -64,8 +64,6 @@ export class TcpConn implements Deno.Conn, Resettable {
   constructor(socket: net.Socket, reader?: SocketReader) {
     this.#socket = socket;
     this.#reader = reader;
-    this.localAddr = netAddr(socket.localAddress, socket.localPort);
-    this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
     const wake = () => this.#state.wake?.();
     if (!reader) {
       this.#fallback = { held: undefined, offset: 0 };
@@ -90,6 +88,16 @@ export class TcpConn implements Deno.Conn, Resettable {
     });
     // Flowing: node:net emits 'end' only to a stream that flows (data goes to the reader).
     socket.resume();
+  }
+
+  /** This end's address (asked of the system once, when first wanted). */
+  get localAddr(): Deno.NetAddr {
+    return this.#localAddr ??= netAddr(this.#socket.localAddress, this.#socket.localPort);
+  }
+
+  /** The peer's address (asked of the system once, when first wanted). */
+  get remoteAddr(): Deno.NetAddr {
+    return this.#remoteAddr ??= netAddr(this.#socket.remoteAddress, this.#socket.remotePort);
   }
 
   get #state(): { held: Uint8Array | undefined; offset: number; wake?: () => void } {
@@ -283,13 +291,14 @@ export function connectTcp(
 /**
  * Listens on `hostname:port` over node:net: a `Deno.Listener` whose connections are
  * {@linkcode TcpConn}s. Unlike Deno's listener it accepts at once: clients that are not taken
- * yet wait accepted, unread, rather than in the kernel's backlog.
+ * yet wait accepted, unread, rather than in the kernel's backlog (511 of them at most: more are
+ * reset, as a full backlog would refuse them).
  *
  * @throws what listening failed with (address in use, not available, permission), as node:net
  * words it, with its `code`
  */
 export function listenTcp(hostname: string, port: number): Promise<TcpListener> {
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true });
+  const server = net.createServer({ allowHalfOpen: true });
   // Each accepted socket reads into a buffer of its own (onread), as dialled ones do: node:net
   // takes that option only when it makes the socket, and under Deno its server makes them in
   // _createSocket. Elsewhere, sockets read through 'data' events (a copy per chunk).
@@ -305,7 +314,6 @@ export function listenTcp(hostname: string, port: number): Promise<TcpListener> 
         writable: true,
         onread: reader.onread,
       });
-      socket.setNoDelay(true);
       Object.assign(socket, { server: this, _server: this });
       readers.set(socket, reader);
       return socket;
@@ -313,12 +321,15 @@ export function listenTcp(hostname: string, port: number): Promise<TcpListener> 
   }
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ host: hostname, port, backlog: 511 }, () => {
+    server.listen({ host: hostname, port, backlog: BACKLOG }, () => {
       server.off("error", reject);
       resolve(new TcpListener(server));
     });
   });
 }
+
+/** Connections accepted and not yet taken, at most: the kernel's listen backlog, as Deno's. */
+const BACKLOG = 511;
 
 /** A node:net server as a `Deno.Listener` of {@linkcode TcpConn}s. */
 export class TcpListener implements Deno.Listener<TcpConn, Deno.NetAddr> {
@@ -337,7 +348,8 @@ export class TcpListener implements Deno.Listener<TcpConn, Deno.NetAddr> {
       const conn = new TcpConn(socket, readers.get(socket));
       const next = this.#waiting.shift();
       if (next) next.resolve(conn);
-      else this.#accepted.push(conn);
+      else if (this.#accepted.length < BACKLOG) this.#accepted.push(conn);
+      else resetQuietly(conn); // as a full listen backlog would refuse it
     });
     // An accept that failed (descriptors ran out): told to the next accept.
     server.on("error", (e: unknown) => {
