@@ -41,9 +41,8 @@ export const INITIAL_BUFFER_SIZE = 1024;
 /** The largest read buffer: 256 KiB matched nc's throughput; more gave nothing. */
 export const MAX_BUFFER_SIZE = 256 * 1024;
 /**
- * The largest read buffer of a connection whose other side may not read (forward, echo): it
- * bounds what is held per direction meanwhile, since reading stops until its bytes are taken.
- * 64 KiB moved data through the forwarder as fast as 256 KiB (docs/benchmarks.md).
+ * The largest read buffer of `serve --echo`, whose client may send and never read: it bounds what
+ * is held per connection meanwhile, since reading stops until its bytes are taken.
  */
 export const BOUNDED_READ_SIZE = 64 * 1024;
 

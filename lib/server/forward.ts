@@ -4,7 +4,7 @@
  * target learns the client's address.
  */
 import { describeError, failureWords, NetError, TimeoutError } from "../errors.ts";
-import { BOUNDED_READ_SIZE, connSink, connSource, writeAll } from "../io/chunks.ts";
+import { connSink, connSource, writeAll } from "../io/chunks.ts";
 import { duplex, failureOf } from "../io/duplex.ts";
 import { closeQuietly, resetQuietly } from "../net/close.ts";
 import { dial, type Dialed, type DialOptions } from "../net/dial.ts";
@@ -34,12 +34,6 @@ export type ForwardEnd =
   | "client-error"
   | "target-error"
   | "shutdown";
-
-/**
- * The read buffer of each direction at most: what a connection holds while the other side does
- * not read (TCP connections bound theirs to the same size: tcp_conn.ts).
- */
-const BUFFER = { maxSize: BOUNDED_READ_SIZE };
 
 /** The forward mode's handler. */
 export function forwardHandler(options: ForwardOptions): Handler {
@@ -78,9 +72,9 @@ async function forwardOne(session: Session, options: ForwardOptions): Promise<Se
     // a is the client (its bytes counted as received, ours to it as sent), b the target.
     // The first failure stops both directions by closing both ends: with a reset, so that a
     // reset (or any failure) on one side reaches the other as a reset, never as a clean end.
-    const client = { ...sessionEnd(session, BUFFER), close: () => resetQuietly(session.conn) };
+    const client = { ...sessionEnd(session), close: () => resetQuietly(session.conn) };
     const result = await duplex(client, {
-      source: connSource(backend, BUFFER),
+      source: connSource(backend),
       sink: connSink(backend),
       close: () => resetQuietly(backend),
     }, { onAToB: (n) => session.countReceived(n) });

@@ -68,11 +68,11 @@ Deno.test("serve -k holds 1,000 idle clients in little memory", async () => {
   }
 });
 
-Deno.test("serve --echo and forward hold one small buffer a direction for clients that never read", async () => {
+Deno.test("serve --echo and forward hold one buffer a direction for clients that never read", async () => {
   // 300 clients each send a 10 MiB line and read nothing: the echo has nowhere to send it, and
-  // every buffer on the way fills. Each direction may hold one read buffer (64 KiB) meanwhile:
-  // 130 KiB a client for the echo and 210 KiB for the forwarder (with 256 KiB buffers: 300-340
-  // and 570 KiB).
+  // every buffer on the way fills. Each direction holds one read buffer meanwhile: the echo's
+  // 64 KiB (130 KiB a client in all; with 256 KiB buffers, 300-340 KiB), the forwarder's
+  // 256 KiB (520-600 KiB a client).
   await using echo = await Server.start(["127.0.0.1:0", "--echo", "-k"]);
   await using forward = await Server.spawn([
     ...TCPKIT,
@@ -99,5 +99,5 @@ Deno.test("serve --echo and forward hold one small buffer a direction for client
   const echoKiB = await perClient(echo.child.pid, before.echo.rss);
   const forwardKiB = await perClient(forward.child.pid, before.forward.rss);
   assert(echoKiB < 200, `serve --echo: ${echoKiB.toFixed(1)} KiB a client`);
-  assert(forwardKiB < 350, `forward: ${forwardKiB.toFixed(1)} KiB a client`);
+  assert(forwardKiB < 800, `forward: ${forwardKiB.toFixed(1)} KiB a client`);
 });
