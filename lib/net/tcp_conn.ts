@@ -62,10 +62,18 @@ export class TcpConn implements Deno.Conn, Resettable {
   #readable: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
   #writable: WritableStream<Uint8Array<ArrayBufferLike>> | undefined;
 
-  /** Takes over `socket`, which is connected; `reader` is the one given as its `onread`. */
-  constructor(socket: net.Socket, reader?: SocketReader) {
+  /**
+   * Takes over `socket`, which is connected; `reader` is the one given as its `onread`; `remote`,
+   * the address it was dialled to, when known (no system call to ask for it).
+   */
+  constructor(
+    socket: net.Socket,
+    reader?: SocketReader,
+    remote?: { hostname: string; port: number },
+  ) {
     this.#socket = socket;
     this.#reader = reader;
+    if (remote) this.#remoteAddr = netAddr(remote.hostname, remote.port);
     const wake = () => this.#state.wake?.();
     if (!reader) {
       this.#fallback = { held: undefined, offset: 0 };
@@ -283,7 +291,7 @@ export function connectTcp(
     socket.on("error", onError);
     socket.once("connect", () => {
       signal?.removeEventListener("abort", onAbort);
-      const conn = new TcpConn(socket, reader);
+      const conn = new TcpConn(socket, reader, { hostname, port });
       socket.off("error", onError);
       resolve(conn);
     });
