@@ -5,7 +5,7 @@ import { formatAddress } from "./address.ts";
 import { type Endpoint, formatEndpoint } from "./endpoint.ts";
 import { escapeText } from "../io/escape.ts";
 import { deadline } from "../io/timers.ts";
-import { isAbortTimeout, toNetError } from "./errors.ts";
+import { classifyFailure, isAbortTimeout, toNetError } from "./errors.ts";
 import type { TlsClientOptions, TlsSession } from "./tls.ts";
 
 /** Options for {@linkcode dial}. */
@@ -150,6 +150,8 @@ async function connectTo(endpoint: Endpoint, options: DialOptions): Promise<Dial
     throw failure;
   } catch (e) {
     if (e instanceof ResolveError) throw e;
+    // Descriptors ran out: node:net's listeners must listen anew (tcp_conn.ts).
+    if (tcpConn && classifyFailure(e) === "too-many-files") (await tcpConn).noteShortage();
     if (signal?.aborted && (isAbortTimeout(e) || isAbortTimeout(signal.reason))) {
       throw new TimeoutError("connect", options.timeoutMs!, context, { cause: e });
     }

@@ -285,6 +285,7 @@ export function connectTcp(
     signal?.addEventListener("abort", onAbort, { once: true });
     const onError = (e: Error) => {
       signal?.removeEventListener("abort", onAbort);
+      if (isShortage(e)) noteShortage();
       reject(denoError(e));
     };
     // Attached at once, kept until the connection takes over (it attaches its own first).
@@ -307,7 +308,13 @@ export function connectTcp(
  * @throws what listening failed with (address in use, not available, permission), as node:net
  * words it, with its `code`
  */
-export function listenTcp(hostname: string, port: number): Promise<TcpListener> {
+export async function listenTcp(hostname: string, port: number): Promise<TcpListener> {
+  const server = await listenOn(hostname, port);
+  return new TcpListener(server, hostname);
+}
+
+/** A node:net server listening on `hostname:port`, its sockets reading as dialled ones do. */
+function listenOn(hostname: string, port: number): Promise<net.Server> {
   const server = net.createServer({ allowHalfOpen: true });
   // Each accepted socket reads into a buffer of its own (onread), as dialled ones do: node:net
   // takes that option only when it makes the socket, and under Deno its server makes them in
@@ -333,7 +340,7 @@ export function listenTcp(hostname: string, port: number): Promise<TcpListener> 
     server.once("error", reject);
     server.listen({ host: hostname, port, backlog: BACKLOG }, () => {
       server.off("error", reject);
-      resolve(new TcpListener(server));
+      resolve(server);
     });
   });
 }
@@ -341,19 +348,45 @@ export function listenTcp(hostname: string, port: number): Promise<TcpListener> 
 /** Connections accepted and not yet taken, at most: the kernel's listen backlog, as Deno's. */
 const BACKLOG = 511;
 
+/** The listeners open now: each is listened again on after a shortage of descriptors. */
+const listening = new Set<TcpListener>();
+
+/**
+ * Descriptors ran out (a connect failed with EMFILE or ENFILE). Deno 2.9's node:net server stops
+ * accepting for good when an accept fails so (it reports nothing, and is not woken again): each
+ * listener then listens anew, once descriptors can be had.
+ */
+export function noteShortage(): void {
+  for (const listener of listening) listener.relisten();
+}
+
+function isShortage(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return code === "EMFILE" || code === "ENFILE";
+}
+
 /** A node:net server as a `Deno.Listener` of {@linkcode TcpConn}s. */
 export class TcpListener implements Deno.Listener<TcpConn, Deno.NetAddr> {
   readonly addr: Deno.NetAddr;
   #server: net.Server;
+  #hostname: string;
   #accepted: TcpConn[] = [];
   #waiting: { resolve: (conn: TcpConn) => void; reject: (e: unknown) => void }[] = [];
   #error: unknown;
   #closed = false;
+  #relisten: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(server: net.Server) {
+  /** Takes over `server`, listening on `hostname` (an address). */
+  constructor(server: net.Server, hostname: string) {
     this.#server = server;
+    this.#hostname = hostname;
     const bound = server.address() as net.AddressInfo;
     this.addr = { transport: "tcp", hostname: bound.address, port: bound.port };
+    this.#attach(server);
+    listening.add(this);
+  }
+
+  #attach(server: net.Server): void {
     server.on("connection", (socket: net.Socket) => {
       const conn = new TcpConn(socket, readers.get(socket));
       const next = this.#waiting.shift();
@@ -361,12 +394,32 @@ export class TcpListener implements Deno.Listener<TcpConn, Deno.NetAddr> {
       else if (this.#accepted.length < BACKLOG) this.#accepted.push(conn);
       else resetQuietly(conn); // as a full listen backlog would refuse it
     });
-    // An accept that failed (descriptors ran out): told to the next accept.
+    // An accept that failed: told to the next accept.
     server.on("error", (e: unknown) => {
+      if (isShortage(e)) this.relisten();
       const next = this.#waiting.shift();
       if (next) next.reject(e);
       else this.#error = e;
     });
+  }
+
+  /**
+   * Listens anew on the same address and port (after a shortage of descriptors): the old socket
+   * is closed first (clients in its queue are refused), and a new one is tried every 100 ms until
+   * it listens.
+   */
+  relisten(delayMs = 100): void {
+    if (this.#closed || this.#relisten !== undefined) return;
+    this.#relisten = setTimeout(() => {
+      this.#relisten = undefined;
+      if (this.#closed) return;
+      this.#server.close();
+      listenOn(this.#hostname, this.addr.port).then((server) => {
+        if (this.#closed) return server.close();
+        this.#server = server;
+        this.#attach(server);
+      }, () => this.relisten(Math.min(delayMs * 2, 1000)));
+    }, delayMs);
   }
 
   /** The next connection; rejects with `BadResource` once the listener is closed. */
@@ -386,6 +439,8 @@ export class TcpListener implements Deno.Listener<TcpConn, Deno.NetAddr> {
   close(): void {
     if (this.#closed) throw new Deno.errors.BadResource("listener closed");
     this.#closed = true;
+    listening.delete(this);
+    clearTimeout(this.#relisten);
     this.#server.close();
     for (const conn of this.#accepted.splice(0)) resetQuietly(conn);
     const closed = new Deno.errors.BadResource("listener closed");

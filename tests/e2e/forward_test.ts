@@ -9,6 +9,7 @@ import {
   Server,
   TCPKIT,
   tcpkit,
+  TCPKIT_SH,
   tempDir,
   waitForListener,
 } from "./_cli.ts";
@@ -291,4 +292,30 @@ Deno.test("forward terminates TLS (--tls) in front of a plain backend, and origi
   const plain = await tcpkit(["connect", `127.0.0.1:${originating.port}`, "--send", "plain in"]);
   assertEquals(plain.stdout, "plain in", plain.stderr);
   assertStringIncludes(originating.stderr.text, "forwarding");
+});
+
+Deno.test("forward under a low ulimit -n serves again once descriptors free up", async () => {
+  // Deno 2.9's node:net server stops accepting for good when an accept runs out of descriptors:
+  // the forwarder must listen anew. `ulimit -n` sets the hard limit, which tcpkit cannot raise.
+  await using echo = await Server.start(["127.0.0.1:0", "--echo", "-k"]);
+  await using forward = await Server.spawn([
+    "bash",
+    "-c",
+    `ulimit -n 80 && exec ${TCPKIT_SH} forward 127.0.0.1:0 127.0.0.1:${echo.port}`,
+  ]);
+  const conns = await Promise.all(
+    Array.from({ length: 100 }, () => Deno.connect({ hostname: "127.0.0.1", port: forward.port })),
+  );
+  await forward.stderr.waitFor(/too many open files/);
+  for (const conn of conns) conn.close();
+  // Every client is gone: a new one must be served (retried while the listener is renewed).
+  const deadline = Date.now() + 15_000;
+  let answer = "";
+  while (answer !== "again" && Date.now() < deadline) {
+    const out = await tcpkit(["connect", `127.0.0.1:${forward.port}`, "--send", "again"], {
+      timeoutMs: 3_000,
+    });
+    answer = out.stdout;
+  }
+  assertEquals(answer, "again");
 });
