@@ -42,7 +42,8 @@ export async function forward(
   const targetTls = command.targets.some((t) => t.tls)
     ? await clientTlsOptions(command.targetTls, command.timeoutMs)
     : undefined;
-  const listening = await listen(command.listen, { tls: serverTls?.options });
+  // Plain TCP connections (both sides) can be reset: a reset is carried across as a reset.
+  const listening = await listen(command.listen, { tls: serverTls?.options, resettable: true });
   const gate = command.access.allow.length + command.access.deny.length > 0
     ? new Gate({ allow: command.access.allow, deny: command.access.deny })
     : undefined;
@@ -75,6 +76,7 @@ export async function forward(
           numeric: command.numeric,
           tls: targetTls,
           proxy: command.proxy,
+          resettable: true,
         },
         proxyProtocol: command.proxyProtocol,
         reporter,

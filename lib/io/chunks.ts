@@ -40,6 +40,11 @@ export interface ReaderSourceOptions {
 export const INITIAL_BUFFER_SIZE = 1024;
 /** The largest read buffer: 256 KiB matched nc's throughput; more gave nothing. */
 export const MAX_BUFFER_SIZE = 256 * 1024;
+/**
+ * The largest read buffer of `serve --echo`, whose client may send and never read: it bounds what
+ * is held per connection meanwhile, since reading stops until its bytes are taken.
+ */
+export const BOUNDED_READ_SIZE = 64 * 1024;
 
 /**
  * A source that reads into one reused buffer, which grows only while data flows fast.
@@ -128,7 +133,21 @@ export function connSink(conn: Deno.Conn, options: ConnSinkOptions = {}): ChunkS
  * connection at the peer's FIN (nothing can be sent after it) and ends quietly on a reset.
  */
 export function connSource(conn: Deno.Conn, options: ReaderSourceOptions = {}): ChunkSource {
+  if (isChunkConn(conn)) return conn.chunks();
   return readerSource(conn, options);
+}
+
+/**
+ * A connection that lends its own read buffer as chunks (lib/net/tcp_conn.ts): a source over it
+ * copies nothing, and holds no buffer besides the connection's.
+ */
+export interface ChunkConn {
+  /** The connection's bytes as a source; the connection bounds its chunks itself. */
+  chunks(): ChunkSource;
+}
+
+function isChunkConn(conn: Deno.Conn): conn is Deno.Conn & ChunkConn {
+  return typeof (conn as Partial<ChunkConn>).chunks === "function";
 }
 
 /** A source of one chunk of bytes, then the end. */

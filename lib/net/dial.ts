@@ -5,7 +5,7 @@ import { formatAddress } from "./address.ts";
 import { type Endpoint, formatEndpoint } from "./endpoint.ts";
 import { escapeText } from "../io/escape.ts";
 import { deadline } from "../io/timers.ts";
-import { isAbortTimeout, toNetError } from "./errors.ts";
+import { classifyFailure, isAbortTimeout, toNetError } from "./errors.ts";
 import type { TlsClientOptions, TlsSession } from "./tls.ts";
 import { dialThroughProxy } from "./proxy_hop.ts";
 import type { ProxyUrl } from "./proxy_url.ts";
@@ -24,6 +24,11 @@ export interface DialOptions {
   source?: string;
   /** Reach TCP endpoints through this proxy (`--proxy`); TLS then runs through it, end to end. */
   proxy?: ProxyUrl;
+  /**
+   * Plain TCP connections that can be reset (node:net's, see tcp_conn.ts): a forwarder carries
+   * a reset from one end to the other. TLS and Unix sockets are Deno's, closed with a FIN.
+   */
+  resettable?: boolean;
 }
 
 /** A TLS handshake's bound when no --timeout is given: a server that never answers one. */
@@ -110,9 +115,10 @@ async function explainTlsFailure(
 
 /** The connection under TLS: straight to the endpoint, or through the proxy's hop. */
 function plainConnect(endpoint: Endpoint, options: DialOptions): Promise<Dialed> {
-  return options.proxy && endpoint.kind === "tcp"
-    ? dialThroughProxy(endpoint, options.proxy, options, connectTo)
-    : connectTo(endpoint, options);
+  if (!options.proxy || endpoint.kind !== "tcp") return connectTo(endpoint, options);
+  // TLS through the proxy runs over the connection to it: Deno's TLS needs Deno's socket.
+  const toProxy: DialOptions = { ...options, resettable: options.resettable && !endpoint.tls };
+  return dialThroughProxy(endpoint, options.proxy, toProxy, connectTo);
 }
 
 /** The plain connection: a Unix socket, or TCP to the first of a name's addresses that accepts. */
@@ -137,7 +143,9 @@ async function connectTo(endpoint: Endpoint, options: DialOptions): Promise<Dial
     let failure: unknown;
     for (const { address } of resolved.addresses) {
       try {
-        const conn = options.source === undefined
+        const conn = options.resettable && !endpoint.tls
+          ? await connectResettable(address, endpoint.port, options.source, signal)
+          : options.source === undefined
           ? await Deno.connect({ hostname: address, port: endpoint.port, signal })
           : await connectFrom(address, endpoint.port, options.source, signal);
         if (isSelfConnect(conn)) {
@@ -154,6 +162,8 @@ async function connectTo(endpoint: Endpoint, options: DialOptions): Promise<Dial
     throw failure;
   } catch (e) {
     if (e instanceof ResolveError) throw e;
+    // Descriptors ran out: node:net's listeners must listen anew (tcp_conn.ts).
+    if (tcpConn && classifyFailure(e) === "too-many-files") (await tcpConn).noteShortage();
     if (signal?.aborted && (isAbortTimeout(e) || isAbortTimeout(signal.reason))) {
       throw new TimeoutError("connect", options.timeoutMs!, context, { cause: e });
     }
@@ -186,15 +196,7 @@ async function connectFrom(
     signal?.addEventListener("abort", onAbort, { once: true });
     socket.on("error", (e: Error & { syscall?: string }) => {
       signal?.removeEventListener("abort", onAbort);
-      // Binding fails for an address that is not this host's (node says EINVAL or EADDRNOTAVAIL).
-      if (e.syscall === "bind") {
-        reject(
-          new NetError("not-available", `cannot connect from ${source}`, {
-            hint: "--source takes an address of one of this host's interfaces",
-            cause: e,
-          }),
-        );
-      } else reject(e);
+      reject(bindError(e, source) ?? e);
     });
     socket.once("connect", () => {
       signal?.removeEventListener("abort", onAbort);
@@ -210,6 +212,33 @@ async function connectFrom(
         }),
       );
     });
+  });
+}
+
+/** tcp_conn.ts (and node:net), loaded once, on the first connection that can be reset. */
+let tcpConn: Promise<typeof import("./tcp_conn.ts")> | undefined;
+
+/** A node:net connection that can be reset (tcp_conn.ts), from `source` if given. */
+async function connectResettable(
+  hostname: string,
+  port: number,
+  source: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Deno.Conn> {
+  const { connectTcp } = await (tcpConn ??= import("./tcp_conn.ts"));
+  try {
+    return await connectTcp(hostname, port, { signal, localAddress: source });
+  } catch (e) {
+    throw (source !== undefined && bindError(e, source)) || e;
+  }
+}
+
+/** Binding fails for an address that is not this host's (node says EINVAL or EADDRNOTAVAIL). */
+function bindError(e: unknown, source: string): NetError | undefined {
+  if ((e as { syscall?: string })?.syscall !== "bind") return undefined;
+  return new NetError("not-available", `cannot connect from ${source}`, {
+    hint: "--source takes an address of one of this host's interfaces",
+    cause: e,
   });
 }
 

@@ -34,6 +34,11 @@ export interface ListenOptions {
   tls?: TlsServerOptions;
   /** How long an accepted client has for its TLS handshake (default 10 s). */
   handshakeTimeoutMs?: number;
+  /**
+   * Plain TCP connections that can be reset (node:net's, see tcp_conn.ts): a forwarder carries
+   * a reset from one end to the other. TLS and Unix sockets are Deno's, closed with a FIN.
+   */
+  resettable?: boolean;
 }
 
 /** A client's TLS handshake's bound, from accept to its end. */
@@ -59,9 +64,12 @@ export async function listen(
   let handshake: ReturnType<typeof ListenTls>["handshake"] | undefined;
   // node:tls (for --client-ca) is loaded only for a TLS endpoint.
   const listenTls = tls ? (await import("./tls.ts")).listenTls : undefined;
-  const open = (host: string, at: number) => {
+  const open = async (host: string, at: number): Promise<Deno.Listener> => {
     const where = formatAddress(host, at);
     try {
+      if (!tls && options.resettable) {
+        return await (await import("./tcp_conn.ts")).listenTcp(host, at);
+      }
       if (!tls || !listenTls) return Deno.listen({ hostname: host, port: at, transport: "tcp" });
       const opened = listenTls(host, at, tls);
       handshake = opened.handshake;
@@ -83,23 +91,23 @@ export async function listen(
     // A name is resolved here, as dial resolves it: its failure says why (not found, no DNS
     // server), where Deno's own lookup would only say it failed.
     const { address } = await resolve(hostname);
-    const listener = open(address, port);
+    const listener = await open(address, port);
     const addr = listener.addr as Deno.NetAddr;
     return made([listener], formatNetAddr(addr), addr.port, "");
   }
   let v6: Deno.Listener;
   try {
-    v6 = open("::", port);
+    v6 = await open("::", port);
   } catch (e) {
     if (e instanceof NetError && e.failure === "in-use") throw e;
-    const v4 = open("0.0.0.0", port);
+    const v4 = await open("0.0.0.0", port);
     const bound = (v4.addr as Deno.NetAddr).port;
     return made([v4], formatAddress("0.0.0.0", bound), bound, "(all IPv4 interfaces)");
   }
   const bound = (v6.addr as Deno.NetAddr).port;
   const listeners: Deno.Listener[] = [v6];
   try {
-    listeners.push(open("0.0.0.0", bound));
+    listeners.push(await open("0.0.0.0", bound));
   } catch {
     // In use by our own dual-stack [::] socket: IPv4 is already covered.
   }

@@ -79,7 +79,9 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
 /**
  * Encodes the header a forwarder sends its backend first, naming the client (`source`) and the
  * address the client connected to (`destination`). Either end null (a Unix-socket client, say)
- * gives `PROXY UNKNOWN` (v1) or AF_UNSPEC (v2), which tells the backend to use the real endpoints.
+ * gives what the spec gives a connection without addresses: `PROXY UNKNOWN` (v1), or the LOCAL
+ * command with AF_UNSPEC (v2; a PROXY command with AF_UNSPEC is refused by HAProxy 2.6), each of
+ * which tells the backend to use the real endpoints.
  *
  * IPv4-mapped IPv6 addresses are written as IPv4 when both ends are IPv4 or mapped; an IPv4 end
  * facing a real IPv6 one is written mapped, over TCP6 (v1 in hexadecimal: `::ffff:a00:1`, the
@@ -107,7 +109,7 @@ export function encodeProxyHeader(
     throw new RangeError(`Invalid PROXY protocol version "${version}": expected 1 or 2`);
   }
   if (source === null || destination === null) {
-    return version === 1 ? encoder.encode("PROXY UNKNOWN\r\n") : v2Header(V2_PROXY, 0x00, 0);
+    return version === 1 ? encoder.encode("PROXY UNKNOWN\r\n") : v2Header(V2_LOCAL, 0x00, 0);
   }
   const ends = sameFamily(peerAddress(source), peerAddress(destination));
   const [from, to] = ends;

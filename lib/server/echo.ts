@@ -1,5 +1,5 @@
 /** serve --echo: everything a client sends goes back to it, with half-close honoured. */
-import type { ChunkSink, ChunkSource } from "../io/chunks.ts";
+import { BOUNDED_READ_SIZE, type ChunkSink, type ChunkSource } from "../io/chunks.ts";
 import { duplex, type End, failureOf } from "../io/duplex.ts";
 import { type Handler, handlerOf } from "./server.ts";
 import { type Session, sessionEnd } from "./session.ts";
@@ -51,7 +51,8 @@ export function echoEnd(): End {
 /** The echo mode's handler. */
 export function echoHandler(): Handler {
   return handlerOf(async (session: Session) => {
-    const result = await duplex(sessionEnd(session), echoEnd(), {
+    // A client that sends and does not read holds one read buffer here: bounded small.
+    const result = await duplex(sessionEnd(session, { maxSize: BOUNDED_READ_SIZE }), echoEnd(), {
       onAToB: (n) => session.countReceived(n),
     });
     const failure = failureOf(result);

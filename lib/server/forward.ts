@@ -6,7 +6,7 @@
 import { describeError, failureWords, NetError, TimeoutError } from "../errors.ts";
 import { connSink, connSource, writeAll } from "../io/chunks.ts";
 import { duplex, failureOf } from "../io/duplex.ts";
-import { closeQuietly } from "../net/close.ts";
+import { closeQuietly, resetQuietly } from "../net/close.ts";
 import { dial, type Dialed, type DialOptions } from "../net/dial.ts";
 import { type Endpoint, formatEndpoint } from "../net/endpoint.ts";
 import { toNetError } from "../net/errors.ts";
@@ -42,10 +42,23 @@ export function forwardHandler(options: ForwardOptions): Handler {
 }
 
 async function forwardOne(session: Session, options: ForwardOptions): Promise<SessionSummary> {
-  const dialed = await dialTargets(session, options);
+  let dialed: Dialed;
+  try {
+    dialed = await dialTargets(session, options);
+  } catch (e) {
+    // No target: the client is cut with a reset, not told of a clean end after its accept.
+    resetQuietly(session.conn);
+    throw e;
+  }
   const backend = dialed.conn;
-  // Closing the session (idle timeout, shutdown) closes the target's connection too.
-  session.onClose = () => closeQuietly(backend);
+  // Closing the session closes the target's connection too. The idle timeout closes both (a
+  // FIN: nothing was under way); a shutdown, at once or at the end of the drain, cuts them
+  // with a reset: what was under way did not arrive, and neither end may take it as an end.
+  session.onClose = () => {
+    if (session.idle?.fired) return closeQuietly(backend);
+    resetQuietly(session.conn);
+    resetQuietly(backend);
+  };
   try {
     if (options.proxyProtocol) {
       await writeAll(
@@ -58,10 +71,13 @@ async function forwardOne(session: Session, options: ForwardOptions): Promise<Se
       );
     }
     // a is the client (its bytes counted as received, ours to it as sent), b the target.
-    const result = await duplex(sessionEnd(session), {
+    // The first failure stops both directions by closing both ends: with a reset, so that a
+    // reset (or any failure) on one side reaches the other as a reset, never as a clean end.
+    const client = { ...sessionEnd(session), close: () => resetQuietly(session.conn) };
+    const result = await duplex(client, {
       source: connSource(backend),
       sink: connSink(backend),
-      close: () => closeQuietly(backend),
+      close: () => resetQuietly(backend),
     }, { onAToB: (n) => session.countReceived(n) });
     const failure = failureOf(result);
     const end: ForwardEnd = session.closedByUs

@@ -2,7 +2,13 @@
 import { TimeoutError } from "../errors.ts";
 import type { IdleTimer } from "../io/idle.ts";
 import { formatNetAddr } from "../net/address.ts";
-import { connSink, connSource, tapSink, tapSource } from "../io/chunks.ts";
+import {
+  connSink,
+  connSource,
+  type ReaderSourceOptions,
+  tapSink,
+  tapSource,
+} from "../io/chunks.ts";
 import type { End } from "../io/duplex.ts";
 import { closeQuietly } from "../net/close.ts";
 import { Traffic } from "../report.ts";
@@ -33,11 +39,14 @@ export class Session extends Traffic {
     this.peer = formatNetAddr(conn.remoteAddr);
   }
 
-  /** Closes the connection from our side (idle timeout, shutdown); pending reads then end. */
+  /**
+   * Closes the connection from our side (idle timeout, shutdown); pending reads then end. The
+   * mode's `onClose` comes first: it may cut the connection its own way (forward resets it).
+   */
   close(): void {
     this.#closedByUs = true;
-    closeQuietly(this.conn);
     this.onClose?.();
+    closeQuietly(this.conn);
   }
 
   /** True once {@linkcode close} was called: the failures that follow are ours, not the peer's. */
@@ -70,10 +79,10 @@ export class Session extends Traffic {
 
 /**
  * The session's connection as one end of a duplex: reads counted as received, writes (partial
- * ones too) as sent, both taken as activity.
+ * ones too) as sent, both taken as activity. `options` bound its read buffer.
  */
-export function sessionEnd(session: Session): End {
-  const source = connSource(session.conn);
+export function sessionEnd(session: Session, options: ReaderSourceOptions = {}): End {
+  const source = connSource(session.conn, options);
   const sink = connSink(session.conn, { onWritten: (n) => session.countSent(n) });
   const close = () => closeQuietly(session.conn);
   const { tap } = session;

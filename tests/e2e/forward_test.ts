@@ -9,6 +9,7 @@ import {
   Server,
   TCPKIT,
   tcpkit,
+  TCPKIT_SH,
   tempDir,
   waitForListener,
 } from "./_cli.ts";
@@ -91,12 +92,13 @@ Deno.test("forward --json logs each connection as a closed event with serve's fi
   assertMatch(String(closed.peer), /^127\.0\.0\.1:\d+$/);
 });
 
-Deno.test("forward closes a client whose target refuses, logs it, and stays up", async () => {
+Deno.test("forward resets a client whose target refuses, logs it, and stays up", async () => {
   const dead = freePort();
   await using echo = await Server.start(["127.0.0.1:0", "--echo", "-k"]);
   await using forward = await startForward([`127.0.0.1:${dead}`]);
   const refused = await tcpkit(["connect", `127.0.0.1:${forward.port}`, "--send", "x"]);
   assertEquals(refused.stdout, "");
+  assertEquals(refused.code, 1, refused.stderr); // a reset, not a clean end
   await forward.stderr.waitFor(
     new RegExp(
       `cannot forward 127\\.0\\.0\\.1:\\d+ to 127\\.0\\.0\\.1:${dead}: connection refused`,
@@ -107,7 +109,8 @@ Deno.test("forward closes a client whose target refuses, logs it, and stays up",
   const ok = await tcpkit(["connect", `127.0.0.1:${second.port}`, "--send", "ok"]);
   assertEquals(ok.stdout, "ok");
   const again = await tcpkit(["connect", `127.0.0.1:${forward.port}`, "--send", "y"]);
-  assertEquals(again.code, 0);
+  assertEquals(again.code, 1);
+  assertMatch(again.stderr, /reset/);
 });
 
 Deno.test("forward fails over to the next target when one refuses", async () => {
@@ -309,4 +312,30 @@ Deno.test("forward terminates TLS (--tls) in front of a plain backend, and origi
   await verbose.stderr.waitFor(
     new RegExp(`-> tls://127\\.0\\.0\\.1:${terminating.port}: client to target 8 B, `),
   );
+});
+
+Deno.test("forward under a low ulimit -n serves again once descriptors free up", async () => {
+  // Deno 2.9's node:net server stops accepting for good when an accept runs out of descriptors:
+  // the forwarder must listen anew. `ulimit -n` sets the hard limit, which tcpkit cannot raise.
+  await using echo = await Server.start(["127.0.0.1:0", "--echo", "-k"]);
+  await using forward = await Server.spawn([
+    "bash",
+    "-c",
+    `ulimit -n 80 && exec ${TCPKIT_SH} forward 127.0.0.1:0 127.0.0.1:${echo.port}`,
+  ]);
+  const conns = await Promise.all(
+    Array.from({ length: 100 }, () => Deno.connect({ hostname: "127.0.0.1", port: forward.port })),
+  );
+  await forward.stderr.waitFor(/too many open files/);
+  for (const conn of conns) conn.close();
+  // Every client is gone: a new one must be served (retried while the listener is renewed).
+  const deadline = Date.now() + 15_000;
+  let answer = "";
+  while (answer !== "again" && Date.now() < deadline) {
+    const out = await tcpkit(["connect", `127.0.0.1:${forward.port}`, "--send", "again"], {
+      timeoutMs: 3_000,
+    });
+    answer = out.stdout;
+  }
+  assertEquals(answer, "again");
 });

@@ -1,6 +1,9 @@
-/** Memory stays bounded: a slow reader of serve's stdout, and many idle clients. */
-import { assert } from "@std/assert";
-import { memoryOf, Server, TCPKIT_SH } from "./_cli.ts";
+/**
+ * Memory stays bounded: a slow reader of serve's stdout, many idle clients, and clients that send
+ * and never read.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { memoryOf, Running, Server, TCPKIT, TCPKIT_SH } from "./_cli.ts";
 
 const MiB = 1024 * 1024;
 
@@ -63,4 +66,38 @@ Deno.test("serve -k holds 1,000 idle clients in little memory", async () => {
   } finally {
     for (const conn of conns) conn.close();
   }
+});
+
+Deno.test("serve --echo and forward hold one buffer a direction for clients that never read", async () => {
+  // 300 clients each send a 10 MiB line and read nothing: the echo has nowhere to send it, and
+  // every buffer on the way fills. Each direction holds one read buffer meanwhile: the echo's
+  // 64 KiB (130 KiB a client in all; with 256 KiB buffers, 300-340 KiB), the forwarder's
+  // 256 KiB (520-600 KiB a client).
+  await using echo = await Server.start(["127.0.0.1:0", "--echo", "-k"]);
+  await using forward = await Server.spawn([
+    ...TCPKIT,
+    "forward",
+    "127.0.0.1:0",
+    `127.0.0.1:${echo.port}`,
+  ]);
+  const before = {
+    echo: await memoryOf(echo.child.pid),
+    forward: await memoryOf(forward.child.pid),
+  };
+  await using load = new Running([
+    "python3",
+    new URL("../../bench/hostile_load.py", import.meta.url).pathname,
+    "--port",
+    String(forward.port),
+    "--count",
+    "300",
+  ]);
+  const report = JSON.parse((await load.stdout.waitFor(/^\{.*\}$/m, 120_000))[0]);
+  assertEquals(report.failed, 0);
+  const perClient = async (pid: number, base: number) =>
+    ((await memoryOf(pid)).rss - base) / 300 / 1024;
+  const echoKiB = await perClient(echo.child.pid, before.echo.rss);
+  const forwardKiB = await perClient(forward.child.pid, before.forward.rss);
+  assert(echoKiB < 200, `serve --echo: ${echoKiB.toFixed(1)} KiB a client`);
+  assert(forwardKiB < 800, `forward: ${forwardKiB.toFixed(1)} KiB a client`);
 });

@@ -4,6 +4,7 @@
  * refusals worded, and a SOCKS server of the test's own that records what it was asked.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { makeTestCertificates } from "../_certs.ts";
 import {
   bash,
   freePort,
@@ -484,4 +485,33 @@ Deno.test("connect and greet -v say which proxy they went through, and --json ca
   assertEquals(connected.proxy, via);
   const greet = await tcpkit(["greet", target, "-v", "--wait", "100ms", "--proxy", via]);
   assert(greet.stderr.includes(`connected to ${target} through ${via} in `), greet.stderr);
+});
+
+Deno.test("forward carries clients to a verified tls:// target through --proxy", async () => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  await using target = await Server.start([
+    "127.0.0.1:0",
+    "--tls",
+    "--cert",
+    certs.valid.cert,
+    "--key",
+    certs.valid.key,
+    "--echo",
+    "-k",
+  ]);
+  await using proxy = await proxyServer();
+  // The plain verified path (Deno's TLS) over the connection to the proxy.
+  await using forwarder = await Server.spawn([
+    ...TCPKIT,
+    "forward",
+    "127.0.0.1:0",
+    `tls://127.0.0.1:${target.port}`,
+    "--ca",
+    certs.ca.cert,
+    "--proxy",
+    `socks5://127.0.0.1:${proxy.port}`,
+  ]);
+  const out = await tcpkit(["connect", `127.0.0.1:${forwarder.port}`, "--send", "through"]);
+  assertEquals([out.code, out.stdout], [0, "through"], out.stderr);
 });

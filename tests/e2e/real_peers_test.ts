@@ -77,6 +77,22 @@ Deno.test({
         const from3 = await bash(`printf hello | nc -N -s 127.0.0.3 127.0.0.1 ${forward.port}`);
         assertEquals(from3.stdout, "seen as someone else");
       });
+      // A Unix-socket client has no address: v1 says UNKNOWN, v2 the LOCAL command, and HAProxy
+      // serves it as a connection of the forwarder's own (it refuses v2 PROXY with AF_UNSPEC).
+      await t.step(`${version} from a Unix socket`, async () => {
+        const path = `${dir.path}/front-${version}.sock`;
+        await using forward = new Running([
+          ...TCPKIT,
+          "forward",
+          `unix:${path}`,
+          `127.0.0.1:${port}`,
+          "--proxy-protocol",
+          version,
+        ]);
+        await forward.stderr.waitFor(/listening on unix:/);
+        const client = await bash(`printf hello | nc -N -U '${path}'`);
+        assertEquals(client.stdout, "seen as someone else", client.stderr);
+      });
     }
   },
 });

@@ -144,8 +144,9 @@ Deno.test("encodeProxyHeader() writes a v2 header for IPv6 peers, byte for byte"
   ]);
 });
 
-Deno.test("encodeProxyHeader() writes a v2 PROXY header with AF_UNSPEC when an end is unknown", () => {
-  const unspec = [...SIGNATURE, 0x21, 0x00, 0x00, 0x00];
+Deno.test("encodeProxyHeader() writes a v2 LOCAL header (AF_UNSPEC) when an end is unknown", () => {
+  // The spec's header for a connection without addresses; HAProxy refuses PROXY with AF_UNSPEC.
+  const unspec = [...SIGNATURE, 0x20, 0x00, 0x00, 0x00];
   assertEquals(Array.from(encodeProxyHeader(2, null, SPEC_SERVER)), unspec);
   assertEquals(Array.from(encodeProxyHeader(2, SPEC_CLIENT, null)), unspec);
   assertEquals(Array.from(encodeProxyHeader(2, null, null)), unspec);
@@ -445,7 +446,9 @@ for (const version of [1, 2] as const) {
     Deno.test(`parseProxyHeader() reads back what encodeProxyHeader(${version}) writes: ${label}`, () => {
       const header = encodeProxyHeader(version, source, destination);
       const parsed = parseProxyHeader(concatBytes([header, bytes("after")]));
-      assertEquals(parsed, { version, command: "proxy", ...result, length: header.length });
+      // Without addresses, v2 says LOCAL (v1 has no command: UNKNOWN is read as a proxy's).
+      const command = version === 2 && result.family === "unknown" ? "local" : "proxy";
+      assertEquals(parsed, { version, command, ...result, length: header.length });
     });
   }
 }
