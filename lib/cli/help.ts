@@ -372,7 +372,7 @@ Options:
                       protocol, read by nginx, HAProxy, Envoy)
       --allow CIDR    admit only clients from CIDR (repeat for more)
       --deny CIDR     refuse clients from CIDR (repeat; the more specific rule wins)
-      --max-conns N   at most N clients at once; more wait in the listen backlog
+      --max-conns N   at most N clients at once; more wait, unread, until one ends
       --drain DURATION
                       on SIGTERM or SIGINT: stop accepting, let open connections
                       finish for DURATION (default ${

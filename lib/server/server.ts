@@ -79,7 +79,7 @@ export interface ServerOptions {
   drainMs?: number;
   /** Who may connect; everyone when left out. */
   gate?: Admission;
-  /** At most this many sessions at once: more clients wait in the listen backlog. */
+  /** At most this many sessions at once: more clients wait (in the listen backlog, or accepted). */
   maxConns?: number;
   /** Sets up each session's tap (the hex dump of `-x`). */
   tap?: (session: Session) => SessionTap;
@@ -377,8 +377,7 @@ class Slots {
       this.#reporter.event(
         "max_conns",
         { max_conns: this.#max ?? null },
-        `${this.#max} connections open (--max-conns): new clients wait in the listen backlog ` +
-          "until one closes",
+        `${this.#max} connections open (--max-conns): new clients wait until one closes`,
         true,
       );
     }
