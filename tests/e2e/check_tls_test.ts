@@ -326,6 +326,9 @@ for (const protocol of ["smtp", "imap", "pop3", "ftp"]) {
       `127.0.0.1:${server.port}`,
       "--banner",
       "--json",
+      // check's 2 s is for a LAN; a loaded machine's Python dialogue and handshake can take longer.
+      "--timeout",
+      "10s",
     ]);
     assertEquals(out.code, 0, out.stdout + out.stderr);
     const [result] = resultsOf(out.stdout);
