@@ -174,7 +174,12 @@ export type TlsFailure =
   | { kind: "pin-mismatch"; pinned: string; fingerprint: string }
   | { kind: "not-tls"; sample: string }
   | { kind: "timeout"; ms: number }
-  | { kind: "handshake"; detail: string }
+  | {
+    kind: "handshake";
+    detail: string;
+    /** The server asked for a client certificate before it refused the handshake. */
+    clientCertificate?: boolean;
+  }
   | { kind: "after-handshake"; detail: string }
   | { kind: "starttls"; detail: string };
 

@@ -99,8 +99,12 @@ async function explainTlsFailure(
       conn.close();
       if (session.failure) return new TlsError(session.failure, context);
     } catch (e) {
-      // Only a reason about the server itself: a second connection cut short says nothing.
+      // Only a reason about the server itself: a second connection cut short says nothing,
+      // unless the server asked for a client certificate before it cut it.
       if (e instanceof TlsError && e.failure.kind === "not-tls") return e;
+      if (e instanceof TlsError && e.failure.kind === "handshake" && e.failure.clientCertificate) {
+        return e;
+      }
     }
   } catch {
     // no second connection: Deno's words will do

@@ -14,6 +14,7 @@ import { TlsError, type TlsFailure } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
 import type { CertificateFacts } from "./certs.ts";
 import { pinMatches } from "./fingerprint.ts";
+import { type CertificateAlert, HandshakeReader, plaintextAlert } from "../protocol/tls_records.ts";
 import { ReadGate, SocketConn, streamOverConn } from "./node_conn.ts";
 
 /** How a client trusts (or checks) the server's certificate, and what it offers. */
@@ -96,8 +97,16 @@ export async function startTls(
   // The certificate library: node:tls asks it whether the certificate is for the name.
   const certs = await import("./certs.ts");
   let first: Uint8Array | undefined;
+  // The server's handshake, as far as it is in the clear: did it ask for a client certificate?
+  const records = new HandshakeReader();
   const gate = new ReadGate();
-  const stream = streamOverConn(conn, { onBytes: (chunk) => first ??= chunk.slice(0, 64), gate });
+  const stream = streamOverConn(conn, {
+    onBytes: (chunk) => {
+      first ??= chunk.slice(0, 64);
+      records.push(chunk);
+    },
+    gate,
+  });
   const started = performance.now();
   const socket = tls.connect({
     socket: stream,
@@ -121,7 +130,10 @@ export async function startTls(
     await handshake(socket, options.timeoutMs);
   } catch (e) {
     socket.destroy();
-    throw new TlsError(handshakeFailure(e, first, options.timeoutMs), context, { cause: e });
+    const client = { asked: records.askedForCertificate, offered: options.cert !== undefined };
+    throw new TlsError(handshakeFailure(e, first, options.timeoutMs, client), context, {
+      cause: e,
+    });
   }
   const handshakeMs = performance.now() - started;
   const { certificate, failure, fingerprint } = peerCertificate(socket, expectedName, certs);
@@ -348,16 +360,23 @@ function resetDuringHandshake(e: unknown): boolean {
     (code === "ECONNRESET" && !closedDuringHandshake(e));
 }
 
-/** What a failed handshake means, from what failed and the server's first bytes. */
+/**
+ * What a failed handshake means, from what failed and the server's first bytes. A server that
+ * asked for a client certificate (seen in the clear under TLS 1.2) and then refused the
+ * handshake, by an alert or by hanging up, is named for it: the certificate is the likely cause.
+ */
 function handshakeFailure(
   e: unknown,
   first: Uint8Array | undefined,
   timeoutMs: number | undefined,
+  client: { asked: boolean; offered: boolean },
 ): TlsFailure {
   if (first && first.length > 0 && !TLS_RECORD_FIRST.has(first[0])) {
     return { kind: "not-tls", sample: sample(first) };
   }
   if (e instanceof HandshakeTimeout) return { kind: "timeout", ms: timeoutMs! };
+  const why = client.asked ? certificateWords(e, client.offered) : undefined;
+  if (why) return { kind: "handshake", detail: why, clientCertificate: true };
   if (closedDuringHandshake(e)) {
     return { kind: "handshake", detail: "the server closed the connection during the handshake" };
   }
@@ -367,6 +386,31 @@ function handshakeFailure(
   const text = e instanceof Error ? e.message : String(e);
   const detail = text.replace(/\s*\(os error \d+\)$/, "");
   return { kind: "handshake", detail: detail.charAt(0).toLowerCase() + detail.slice(1) };
+}
+
+/**
+ * The words for a handshake refused after the server asked for a client certificate: its alert
+ * (handshake_failure, bad_certificate and their kin), or its hanging up, which leaves a guess.
+ */
+function certificateWords(e: unknown, offered: boolean): string | undefined {
+  const code = (e as { code?: unknown })?.code;
+  const said = `${typeof code === "string" ? code : ""} ${e instanceof Error ? e.message : ""}`;
+  const alert =
+    /ALERT_(HANDSHAKE_FAILURE|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED)|alert: ?(HandshakeFailure|BadCertificate|UnknownCA|CertificateUnknown|CertificateRequired)/i
+      .test(said);
+  if (alert) {
+    return offered
+      ? "the server did not accept our client certificate"
+      : "the server requires a client certificate (--cert FILE --key FILE)";
+  }
+  if (closedDuringHandshake(e) || resetDuringHandshake(e)) {
+    const how = closedDuringHandshake(e) ? "closed" : "reset";
+    return `the server ${how} the connection during the handshake: ` +
+      (offered
+        ? "it may not accept our client certificate"
+        : "it may require a client certificate (--cert FILE --key FILE)");
+  }
+  return undefined;
 }
 
 /** The start of what a server sent, as a person can read it: its first line, escaped. */
@@ -415,6 +459,12 @@ export function listenTls(
     rejectUnauthorized: asking,
     ALPNProtocols: options.alpn,
     allowHalfOpen: true,
+    // Asking for a client certificate, TLS 1.2 at most: under TLS 1.3 the client's handshake is
+    // over before the server reads its certificate, so a client refused there takes its
+    // handshake as a success (and may send into a closed connection), and node:tls over a
+    // stream sends no alert. Under TLS 1.2 the server's Finished comes after the client's
+    // certificate, and the refusal is an alert that tcpkit writes in the clear (see below).
+    maxVersion: asking ? "TLSv1.2" : undefined,
   };
   return {
     listener: Deno.listen({ hostname, port, transport: "tcp" }),
@@ -437,20 +487,63 @@ function serverHandshake(
 ): Promise<Deno.Conn> {
   return new Promise((resolve, reject) => {
     const gate = new ReadGate();
-    const stream = streamOverConn(conn, { gate });
+    // node:tls destroys the stream before it says why the handshake failed: until then, the
+    // connection's close waits, so that a refused client can still be sent its alert.
+    let settled = false;
+    let verdict: (() => void) | undefined;
+    const lastWords = new Promise<void>((resolve) => verdict = resolve);
+    const holdClose = () => settled ? undefined : bounded(lastWords, ALERT_WRITE_MS);
+    const stream = streamOverConn(conn, { gate, holdClose });
     const timer = setTimeout(() => fail(new HandshakeTimeout()), timeoutMs);
     const fail = (e: unknown) => {
       clearTimeout(timer);
+      settled = true;
+      const alert = options.requestCert ? certificateAlert(e) : undefined;
+      if (alert) bounded(conn.write(plaintextAlert(alert)), ALERT_WRITE_MS).finally(verdict);
+      else verdict!();
       stream.destroy();
       reject(new TlsError(serverFailure(e, timeoutMs), context, { cause: e }));
     };
     const server = tls.createServer(options, (socket) => {
       clearTimeout(timer);
+      settled = true;
+      verdict!();
       resolve(new SocketConn(socket, conn, gate));
     });
     server.on("tlsClientError", fail);
     server.emit("connection", stream);
   });
+}
+
+/**
+ * The alert that refuses a client's certificate, for a failure that is one: none was sent
+ * (node:tls's code for it), or node:tls gave up on the one sent (Deno's node:tls calls that a
+ * reset, as it calls a client that hangs up: the alert then goes nowhere).
+ */
+function certificateAlert(e: unknown): CertificateAlert | undefined {
+  const code = (e as { code?: string })?.code;
+  return code === "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE"
+    ? "handshake_failure"
+    : code === "ECONNRESET"
+    ? "bad_certificate"
+    : undefined;
+}
+
+/**
+ * How long a refused client has to take its alert before its connection is closed anyway (node:tls
+ * over a stream does not send it: under TLS 1.2, which a server asking for certificates keeps to,
+ * the server's records are still in the clear when the client's certificate is judged, so tcpkit
+ * writes the alert itself).
+ */
+const ALERT_WRITE_MS = 1000;
+
+/** Settles when `promise` does, or after `ms`, never rejecting. */
+function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(ignore, ignore),
+    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** What a failed server handshake means, in the words of a TlsFailure. */

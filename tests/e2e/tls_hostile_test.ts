@@ -11,6 +11,7 @@ import {
   pythonPeer,
   run,
   Running,
+  Server,
   TCPKIT,
   tcpkit,
   tempDir,
@@ -420,6 +421,115 @@ Deno.test("a client certificate refused by openssl s_server -Verify 1 exits 5 na
       );
       assert(!/Uncaught|\n\s+at /.test(out.stderr), out.stderr);
       await server.closeStdin();
+    });
+  }
+});
+
+Deno.test("serve --tls --client-ca refuses a client's certificate with an alert: the client exits 5 naming it", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  const ca = ["--ca", certs.ca.cert];
+  await using server = await Server.start([
+    "127.0.0.1:0",
+    "--tls",
+    "--cert",
+    certs.valid.cert,
+    "--key",
+    certs.valid.key,
+    "--client-ca",
+    certs.ca.cert,
+    "--echo",
+    "-k",
+  ]);
+  const target = `127.0.0.1:${server.port}`;
+  const required =
+    /TLS handshake failed: the server requires a client certificate \(--cert FILE --key FILE\)/;
+  const refused = /TLS handshake failed: the server did not accept our client certificate/;
+  const other = ["--cert", certs.unknownIssuer.cert, "--key", certs.unknownIssuer.key];
+  const cases: [string, string[], string | undefined, RegExp][] = [
+    ["connect --send", ["connect", "--tls", ...ca, "--send", "hello"], undefined, required],
+    ["connect -v --send", ["connect", "--tls", "-v", ...ca, "--send", "x"], undefined, required],
+    ["connect with stdin", ["connect", "--tls", ...ca], "hello\n", required],
+    ["greet", ["greet", "--tls", ...ca], undefined, required],
+    ["check --tls", ["check", "--tls", ...ca], undefined, required],
+    [
+      "connect --cert from another CA",
+      ["connect", "--tls", ...ca, ...other, "--send", "x"],
+      undefined,
+      refused,
+    ],
+  ];
+  for (const [name, args, stdin, words] of cases) {
+    await t.step(name, async () => {
+      const out = await tcpkit([...args, target], stdin === undefined ? {} : { stdin });
+      assertEquals(out.code, 5, out.stderr + out.stdout);
+      assertMatch(out.stderr + out.stdout, words);
+      assertEquals(out.stdout.includes("hello"), false);
+      assert(!/Uncaught|\n\s+at /.test(out.stderr), out.stderr);
+    });
+  }
+  await t.step("openssl s_client hears the alert (handshake failure)", async () => {
+    const out = await run([
+      "bash",
+      "-c",
+      `echo | openssl s_client -connect ${target} -CAfile '${certs.ca.cert}' 2>&1`,
+    ]);
+    assertMatch(out.stdout, /alert handshake failure|alert number 40/);
+  });
+  await t.step("a client with a certificate of the CA is still served", async () => {
+    const client = ["--cert", certs.client.cert, "--key", certs.client.key];
+    const out = await tcpkit(["connect", "--tls", ...ca, ...client, "--send", "mutual", target]);
+    assertEquals([out.code, out.stdout], [0, "mutual"], out.stderr);
+  });
+});
+
+Deno.test("a TLS 1.2 server that asks for a client certificate and hangs up is named for it", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  // Python's ssl over memory buffers, TLS 1.2, requiring a client certificate: when it refuses
+  // the handshake, it closes the connection instead of sending its alert.
+  await using server = await pythonPeer(`import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.load_cert_chain(${JSON.stringify(certs.valid.cert)}, ${JSON.stringify(certs.valid.key)})
+ctx.load_verify_locations(${JSON.stringify(certs.ca.cert)})
+ctx.verify_mode = ssl.CERT_REQUIRED
+while True:
+    c, _ = s.accept()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_side=True)
+    try:
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                c.sendall(outgoing.read())
+                data = c.recv(65536)
+                if not data:
+                    break
+                incoming.write(data)
+    except Exception:
+        pass
+    c.close()`);
+  const target = `127.0.0.1:${server.port}`;
+  for (const extra of [[], ["-v"]]) {
+    await t.step(extra.join(" ") || "plain", async () => {
+      const out = await tcpkit([
+        "connect",
+        "--tls",
+        "--ca",
+        certs.ca.cert,
+        ...extra,
+        "--send",
+        "x",
+        target,
+      ]);
+      assertEquals(out.code, 5, out.stderr);
+      assertMatch(
+        out.stderr,
+        /the server closed the connection during the handshake: it may require a client certificate/,
+      );
     });
   }
 });
