@@ -14,7 +14,13 @@ import { TlsError, type TlsFailure } from "../errors.ts";
 import { escapeText } from "../io/escape.ts";
 import type { CertificateFacts } from "./certs.ts";
 import { pinMatches } from "./fingerprint.ts";
-import { type CertificateAlert, HandshakeReader, plaintextAlert } from "../protocol/tls_records.ts";
+import {
+  type CertificateAlert,
+  HandshakeReader,
+  plaintextAlert,
+  RecordTail,
+} from "../protocol/tls_records.ts";
+import { trackNativeTlsEnd, trackTlsEnd } from "./tls_end.ts";
 import { ReadGate, SocketConn, streamOverConn } from "./node_conn.ts";
 
 /** How a client trusts (or checks) the server's certificate, and what it offers. */
@@ -99,11 +105,14 @@ export async function startTls(
   let first: Uint8Array | undefined;
   // The server's handshake, as far as it is in the clear: did it ask for a client certificate?
   const records = new HandshakeReader();
+  // The server's records to its end: was the last one its close_notify?
+  const tail = new RecordTail();
   const gate = new ReadGate();
   const stream = streamOverConn(conn, {
     onBytes: (chunk) => {
       first ??= chunk.slice(0, 64);
       records.push(chunk);
+      tail.push(chunk);
     },
     gate,
   });
@@ -152,8 +161,12 @@ export async function startTls(
     trust = "insecure";
   }
   const cipher = socket.getCipher();
+  const secured = new SocketConn(socket, conn, gate);
+  let ended = false;
+  socket.once("end", () => ended = true);
+  trackTlsEnd(secured, () => ended ? tail.endedWithAlert : undefined);
   return {
-    conn: new SocketConn(socket, conn, gate),
+    conn: secured,
     session: {
       protocol: socket.getProtocol() ?? null,
       cipher: cipher?.standardName ?? cipher?.name ?? null,
@@ -271,6 +284,7 @@ async function nativeStartTls(
           timer = setTimeout(() => reject(new HandshakeTimeout()), options.timeoutMs);
         }),
       ]);
+    trackNativeTlsEnd(secured);
     return {
       conn: secured,
       session: {

@@ -9,6 +9,7 @@
 /** The record types of TLS. */
 const HANDSHAKE = 22;
 const ALERT = 21;
+const APPLICATION_DATA = 23;
 /** A handshake message's type: the server asks for a client certificate. */
 const CERTIFICATE_REQUEST = 13;
 /** The most of a handshake that is read: certificates chains are a few KiB. */
@@ -94,4 +95,45 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   joined.set(a);
   joined.set(b, a.length);
   return joined;
+}
+
+/**
+ * Follows the records a peer sends, to tell at its end whether the last one was its close_notify
+ * alert: under TLS 1.2 an alert record (type 21); under TLS 1.3, where every record after the
+ * handshake looks like application data, a record of 19 bytes (a 2-byte alert, its content type
+ * and a 16-byte AEAD tag). That much cannot tell a close_notify from a last record of two bytes
+ * of data under TLS 1.3, nor from one the peer padded.
+ */
+export class RecordTail {
+  #header = new Uint8Array(5);
+  #headerUsed = 0;
+  #bodyLeft = 0;
+  #lastType = -1;
+  #lastLength = -1;
+
+  /** Takes the next bytes the peer sent. */
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.#bodyLeft > 0) {
+        const skip = Math.min(this.#bodyLeft, chunk.length - at);
+        this.#bodyLeft -= skip;
+        at += skip;
+        continue;
+      }
+      this.#header[this.#headerUsed++] = chunk[at++];
+      if (this.#headerUsed < 5) continue;
+      this.#headerUsed = 0;
+      this.#lastType = this.#header[0];
+      this.#lastLength = (this.#header[3] << 8) | this.#header[4];
+      this.#bodyLeft = this.#lastLength;
+    }
+  }
+
+  /** Whether the peer's last whole record was (as far as its size tells) its close_notify. */
+  get endedWithAlert(): boolean {
+    if (this.#bodyLeft > 0 || this.#headerUsed > 0) return false;
+    return this.#lastType === ALERT ||
+      (this.#lastType === APPLICATION_DATA && this.#lastLength === 19);
+  }
 }

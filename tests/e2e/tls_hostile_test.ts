@@ -593,3 +593,102 @@ Deno.test("--ca gives one verdict whichever TLS the client takes (-v, --json, --
     });
   }
 });
+
+// --- the end of a TLS stream: close_notify, or a cut -----------------------------------------------
+
+/** A python3 TLS server that sends a line, then ends with close_notify (unwrap) or without. */
+function endingServer(certs: { valid: { cert: string; key: string } }, version: string) {
+  return pythonPeer(`import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.maximum_version = ssl.TLSVersion.${version}
+ctx.load_cert_chain(${JSON.stringify(certs.valid.cert)}, ${JSON.stringify(certs.valid.key)})
+notify = True
+while True:
+    c, _ = s.accept()
+    notify = not notify
+    t = None
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+        t.sendall(b"notify\\n" if notify else b"cut\\n")
+        if notify:
+            t = t.unwrap()
+    except Exception:
+        pass
+    finally:
+        if t is not None:
+            t.close()
+        c.close()`);
+}
+
+Deno.test("connect -v and --json say whether a TLS server ended with close_notify", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  for (const version of ["TLSv1_3", "TLSv1_2"]) {
+    await using server = await endingServer(certs, version);
+    const target = `127.0.0.1:${server.port}`;
+    const ca = ["--ca", certs.ca.cert];
+    // The server alternates: a cut first, then close_notify.
+    for (const ending of ["cut", "notify"]) {
+      await t.step(`${version} ${ending}, -v`, async () => {
+        const out = await tcpkit(["connect", "--tls", ...ca, "-v", target]);
+        assertEquals([out.code, out.stdout], [0, `${ending}\n`], out.stderr);
+        const warned =
+          /127\.0\.0\.1:\d+ closed without TLS close_notify: the data may be truncated/;
+        assertEquals(warned.test(out.stderr), ending === "cut", out.stderr);
+      });
+    }
+    for (const ending of ["cut", "notify"]) {
+      await t.step(`${version} ${ending}, --json`, async () => {
+        const out = await tcpkit(["connect", "--tls", ...ca, "--json", target]);
+        assertEquals([out.code, out.stdout], [0, `${ending}\n`], out.stderr);
+        const closed = out.stderr.trim().split("\n").map((line) => JSON.parse(line)).find((e) =>
+          e.event === "closed"
+        );
+        assertEquals(closed?.tls_close_notify, ending === "notify", out.stderr);
+      });
+    }
+  }
+});
+
+Deno.test("connect warns when a TLS server read, sent nothing and hung up without close_notify", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  // It reads to the client's end (so no reset), answers nothing and closes without close_notify:
+  // what a TLS 1.3 server that refuses the client after the handshake may look like.
+  await using server = await pythonPeer(`import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(${JSON.stringify(certs.valid.cert)}, ${JSON.stringify(certs.valid.key)})
+while True:
+    c, _ = s.accept()
+    t = None
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+        while t.recv(65536):
+            pass
+    except Exception:
+        pass
+    finally:
+        if t is not None:
+            t.close()
+        c.close()`);
+  const target = `127.0.0.1:${server.port}`;
+  for (const extra of [[], ["-v"]]) {
+    await t.step(extra.join(" ") || "without -v", async () => {
+      const out = await tcpkit([
+        "connect",
+        "--tls",
+        "--ca",
+        certs.ca.cert,
+        ...extra,
+        "--send",
+        "hello",
+        target,
+      ]);
+      assertEquals(out.code, 0, out.stderr);
+      assertMatch(
+        out.stderr,
+        /warning: 127\.0\.0\.1:\d+ closed without TLS close_notify and sent nothing: it may not have read the 5 B sent/,
+      );
+    });
+  }
+});

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { HandshakeReader, plaintextAlert } from "../../lib/protocol/tls_records.ts";
+import { HandshakeReader, plaintextAlert, RecordTail } from "../../lib/protocol/tls_records.ts";
 
 /** A TLS 1.2 record of `type` holding `payload`. */
 function record(type: number, payload: number[]): Uint8Array {
@@ -50,4 +50,27 @@ Deno.test("HandshakeReader keeps at most 64 KiB", () => {
 Deno.test("plaintextAlert() is a fatal TLS 1.2 alert record", () => {
   assertEquals([...plaintextAlert("handshake_failure")], [21, 3, 3, 0, 2, 2, 40]);
   assertEquals([...plaintextAlert("bad_certificate")], [21, 3, 3, 0, 2, 2, 42]);
+});
+
+Deno.test("RecordTail: a last alert record (TLS 1.2) or 19-byte record (TLS 1.3) is a close_notify", () => {
+  const tls12 = new RecordTail();
+  tls12.push(record(23, new Array(300).fill(1)));
+  assertEquals(tls12.endedWithAlert, false);
+  tls12.push(record(21, new Array(26).fill(0)));
+  assertEquals(tls12.endedWithAlert, true);
+  const tls13 = new RecordTail();
+  const bytes = [...record(23, new Array(5000).fill(1)), ...record(23, new Array(19).fill(0))];
+  // Delivered a byte at a time: headers and bodies split anywhere.
+  for (const byte of bytes.slice(0, -1)) tls13.push(Uint8Array.of(byte));
+  assertEquals(tls13.endedWithAlert, false);
+  tls13.push(Uint8Array.of(bytes.at(-1)!));
+  assertEquals(tls13.endedWithAlert, true);
+});
+
+Deno.test("RecordTail: data to the end, or a record cut short, is no close_notify", () => {
+  const tail = new RecordTail();
+  tail.push(record(23, new Array(1000).fill(1)));
+  assertEquals(tail.endedWithAlert, false);
+  tail.push(record(21, new Array(26).fill(0)).subarray(0, 10));
+  assertEquals(tail.endedWithAlert, false);
 });
