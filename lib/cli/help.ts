@@ -1,7 +1,7 @@
 /** Help texts for people: the overview and one page a command. */
 import { PROXY_DEFAULTS } from "./proxy_args.ts";
 import { MAX_CONCURRENCY } from "../net/probe.ts";
-import { CONNECT_TIMEOUT_MS } from "../commands/connect.ts";
+import { CONNECT_TIMEOUT_MS } from "../net/dial.ts";
 import {
   CHECK_DEFAULTS,
   FORWARD_DEFAULTS,

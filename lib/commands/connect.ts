@@ -18,7 +18,7 @@ import { idleTimer } from "../io/idle.ts";
 import { ProgressLine } from "../io/progress.ts";
 import { formatNetAddr } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
-import { dial } from "../net/dial.ts";
+import { CONNECT_TIMEOUT_MS, dial } from "../net/dial.ts";
 import { toNetError } from "../net/errors.ts";
 import { tlsStreamError } from "../net/tls_alerts.ts";
 import { closeNotifyOf } from "../net/tls_end.ts";
@@ -52,9 +52,6 @@ export interface ConnectIO {
    */
   outputIsTerminal?: boolean;
 }
-
-/** connect's connect timeout when none is given: a host that drops SYNs is not waited on for minutes. */
-export const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Runs connect to completion: both directions at once, each half-closed at its end. When the

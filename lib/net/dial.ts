@@ -26,6 +26,9 @@ export interface DialOptions {
   proxy?: ProxyUrl;
 }
 
+/** connect's connect timeout when none is given: a host that drops SYNs is not waited on for minutes. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 /** A TLS handshake's bound when no --timeout is given: a server that never answers one. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
