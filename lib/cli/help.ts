@@ -293,8 +293,8 @@ Options:
       --idle-timeout DURATION
                       give up after DURATION with no byte either way (exit 4)
       --tls           TLS (as tls://HOST:PORT), verified against the system's roots
-      --ca FILE       trust the CA certificates in FILE too (with -v, --json or
-                      --cert: instead of the system's roots)
+      --ca FILE       trust the CA certificates in FILE too (with --cert: instead
+                      of the system's roots)
       --sni NAME      the name to send and verify, when it is not the host dialled
       --pin SHA256    accept exactly the certificate with this fingerprint
   -k, --insecure      accept any certificate (said once on stderr)

@@ -64,7 +64,12 @@ export async function dial(endpoint: Endpoint, options: DialOptions = {}): Promi
   // node:tls and its streams are loaded only for a TLS endpoint: a plain connect starts faster.
   const { startTls, NativeTlsFailure } = await import("./tls.ts");
   const context = `TLS with ${dialed.peer}`;
-  const tls = { ...options.tls, timeoutMs: options.tls?.timeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS };
+  const tls = {
+    ...options.tls,
+    timeoutMs: options.tls?.timeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
+    // With --ca, Deno's TLS may be asked on a second connection (--ca adds to the system's roots).
+    reconnect: async () => (await plainConnect(endpoint, options)).conn,
+  };
   try {
     const { conn, session } = await startTls(dialed.conn, endpoint.hostname, context, tls);
     return { ...dialed, conn, tls: session };

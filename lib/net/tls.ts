@@ -11,7 +11,7 @@
 import { isIP } from "node:net";
 import tls from "node:tls";
 import { TlsError, type TlsFailure } from "../errors.ts";
-import { escapeText } from "../io/escape.ts";
+import { escapeText, firstLineSample } from "../io/escape.ts";
 import type { CertificateFacts } from "./certs.ts";
 import { pinMatches } from "./fingerprint.ts";
 import {
@@ -49,6 +49,14 @@ export interface TlsClientOptions {
   wantCertificate?: boolean;
   /** Give up on a handshake that takes longer than this. */
   timeoutMs?: number;
+  /**
+   * Makes a new plain connection to the same server. With `--ca`, node:tls trusts the `--ca`
+   * CAs instead of the system's roots (Deno hands node:tls those only with --allow-sys): when it
+   * finds the chain untrusted, Deno's TLS, which adds `--ca` to the system's roots, is asked on
+   * this second connection, so that `--ca` adds on every path. Without it, node:tls's verdict
+   * stands.
+   */
+  reconnect?: () => Promise<Deno.Conn>;
 }
 
 /** What a handshake settled: the protocol, and the server's certificate with the verdict on it. */
@@ -145,7 +153,38 @@ export async function startTls(
     });
   }
   const handshakeMs = performance.now() - started;
-  const { certificate, failure, fingerprint } = peerCertificate(socket, expectedName, certs);
+  const judged = peerCertificate(socket, expectedName, certs);
+  const { certificate, fingerprint } = judged;
+  let failure = judged.failure;
+  if (failure && options.pin === undefined && secondOpinionHelps(failure, options)) {
+    // Deno's TLS is asked on a connection of its own, made once this one is closed (a server
+    // may serve one client at a time); if it trusts the chain, its connection is the one used.
+    const cipher = socket.getCipher();
+    const protocol = socket.getProtocol() ?? null;
+    socket.destroy();
+    const native = await systemRootsTrust(expectedName, options);
+    if (!native && !options.inspect) throw new TlsError(failure, context);
+    if (!native) {
+      // Inspection goes on with the certificate untrusted, over a connection made again.
+      let again: Deno.Conn;
+      try {
+        again = await options.reconnect!();
+      } catch {
+        throw new TlsError(failure, context);
+      }
+      return await startTls(again, host, context, { ...options, reconnect: undefined });
+    }
+    return {
+      conn: native.conn,
+      session: {
+        ...native.session,
+        protocol,
+        cipher: cipher?.standardName ?? cipher?.name ?? null,
+        certificate,
+        handshakeMs: performance.now() - started,
+      },
+    };
+  }
   let trust: TlsSession["trust"] = "verified";
   if (options.pin !== undefined) {
     if (!pinMatches(options.pin, fingerprint)) {
@@ -218,6 +257,51 @@ function peerCertificate(
       failure: { kind: "unreadable", detail: why, fingerprint },
       fingerprint,
     };
+  }
+}
+
+/** The failures that say only that no trusted root vouched for the chain. */
+const CHAIN_FAILURES = new Set<TlsFailure["kind"]>(["unknown-issuer", "self-signed", "untrusted"]);
+
+/**
+ * Whether Deno's TLS may trust a chain node:tls found untrusted: `--ca` is given (node:tls then
+ * trusted its CAs instead of the system's roots, where Deno's TLS adds them), the failure is the
+ * chain's (expiry and name fail either way), and a second connection can be made.
+ */
+function secondOpinionHelps(failure: TlsFailure, options: TlsClientOptions): boolean {
+  // Deno.startTls offers no client certificate: with --cert, node:tls's verdict stands.
+  // With --insecure, any certificate is taken anyway.
+  return options.ca !== undefined && options.reconnect !== undefined && !options.insecure &&
+    options.cert === undefined && CHAIN_FAILURES.has(failure.kind) && !defaultRootsKnown();
+}
+
+/**
+ * Deno's TLS on a new connection (see {@linkcode TlsClientOptions.reconnect}), verifying the
+ * chain and name against the system's roots and the `--ca` ones: the connection when they
+ * verify, else undefined.
+ */
+async function systemRootsTrust(
+  expectedName: string,
+  options: TlsClientOptions,
+): Promise<TlsConnection | undefined> {
+  let conn: Deno.Conn;
+  try {
+    conn = await options.reconnect!();
+  } catch {
+    return undefined;
+  }
+  if (!("setNoDelay" in conn)) {
+    conn.close();
+    return undefined;
+  }
+  try {
+    return await nativeStartTls(conn, expectedName, "", {
+      ca: options.ca,
+      alpn: options.alpn,
+      timeoutMs: options.timeoutMs,
+    });
+  } catch {
+    return undefined;
   }
 }
 
@@ -353,6 +437,11 @@ function defaultRoots(): readonly string[] {
   }
 }
 
+/** Whether node:tls was given the default roots with --ca (Deno hands them out with sys access). */
+function defaultRootsKnown(): boolean {
+  return defaultRoots().length > 0;
+}
+
 /** A listener that keeps an event from being unheard (its news comes another way). */
 function ignore(): void {}
 
@@ -386,7 +475,7 @@ function handshakeFailure(
   client: { asked: boolean; offered: boolean },
 ): TlsFailure {
   if (first && first.length > 0 && !TLS_RECORD_FIRST.has(first[0])) {
-    return { kind: "not-tls", sample: sample(first) };
+    return { kind: "not-tls", sample: firstLineSample(first) };
   }
   if (e instanceof HandshakeTimeout) return { kind: "timeout", ms: timeoutMs! };
   const why = client.asked ? certificateWords(e, client.offered) : undefined;
@@ -425,13 +514,6 @@ function certificateWords(e: unknown, offered: boolean): string | undefined {
         : "it may require a client certificate (--cert FILE --key FILE)");
   }
   return undefined;
-}
-
-/** The start of what a server sent, as a person can read it: its first line, escaped. */
-function sample(bytes: Uint8Array): string {
-  const text = new TextDecoder().decode(bytes).split(/\r?\n/)[0];
-  const shown = escapeText(text.slice(0, 40));
-  return text.length > 40 ? `${shown}…` : shown;
 }
 
 /** A server's certificate and what it asks of clients. */

@@ -594,6 +594,40 @@ Deno.test("--ca gives one verdict whichever TLS the client takes (-v, --json, --
   }
 });
 
+Deno.test("--ca adds to the system's roots whichever TLS the client takes (a root injected by DENO_CERT)", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  // The "system" root: Deno's TLS takes DENO_CERT's CAs as roots besides its own.
+  const system = { DENO_CERT: certs.otherCa.cert };
+  await using fromTestCa = await sServer(certs.valid);
+  await using fromSystemCa = await sServer(certs.unknownIssuer);
+  const cases: [string, number, string, Record<string, string>, number][] = [
+    ["a certificate of CA-A, --ca CA-B only", fromTestCa.port, certs.otherCa.cert, {}, 5],
+    ["a certificate of CA-A, --ca CA-A", fromTestCa.port, certs.ca.cert, {}, 0],
+    [
+      "a certificate of a system root, --ca another CA",
+      fromSystemCa.port,
+      certs.ca.cert,
+      system,
+      0,
+    ],
+    ["the same without that system root", fromSystemCa.port, certs.ca.cert, {}, 5],
+  ];
+  for (const [name, port, ca, env, expected] of cases) {
+    await t.step(name, async () => {
+      const codes = [];
+      for (const extra of [[], ["-v"], ["--json"]]) {
+        const args = ["connect", "--tls", "--ca", ca, ...extra, "--send", "x", `127.0.0.1:${port}`];
+        const out = await tcpkit(args, { env });
+        codes.push(out.code);
+      }
+      const check = await tcpkit(["check", "--tls", "--ca", ca, `127.0.0.1:${port}`], { env });
+      codes.push(check.code);
+      assertEquals(codes, [expected, expected, expected, expected]);
+    });
+  }
+});
+
 // --- the end of a TLS stream: close_notify, or a cut -----------------------------------------------
 
 /** A python3 TLS server that sends a line, then ends with close_notify (unwrap) or without. */
