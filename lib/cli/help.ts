@@ -114,7 +114,8 @@ Options:
                       the certificate (PEM); without them, one is made in memory
                       and its SHA-256 printed with a command that pins it
       --client-ca FILE
-                      require client certificates issued by this CA (mutual TLS)
+                      require client certificates issued by this CA (mutual TLS;
+                      TLS 1.2, so that a refused client is told in its handshake)
   -v, --verbose       report each connection and its byte counts on stderr
       --json          report on stderr as JSON Lines
 
