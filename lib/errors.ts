@@ -3,7 +3,7 @@
  * The errors tcpkit's layers throw, each typed by what went wrong rather than worded, and the one
  * place that words them for people and picks the exit code: {@linkcode describeError}.
  */
-import { formatBytes, formatDuration } from "./format.ts";
+import { expiryText, formatBytes, formatDuration, relativeDays } from "./format.ts";
 
 /** Exit codes of the command-line contract. */
 export const ExitCode = {
@@ -174,7 +174,12 @@ export type TlsFailure =
   | { kind: "pin-mismatch"; pinned: string; fingerprint: string }
   | { kind: "not-tls"; sample: string }
   | { kind: "timeout"; ms: number }
-  | { kind: "handshake"; detail: string }
+  | {
+    kind: "handshake";
+    detail: string;
+    /** The server asked for a client certificate before it refused the handshake. */
+    clientCertificate?: boolean;
+  }
   | { kind: "after-handshake"; detail: string }
   | { kind: "starttls"; detail: string };
 
@@ -444,10 +449,10 @@ function netText(e: NetError): string {
 export function tlsText(failure: TlsFailure, now: Date = new Date(), hints = true): string {
   switch (failure.kind) {
     case "expired":
-      return `certificate expired on ${day(failure.notAfter)} (${ago(failure.notAfter, now)})`;
+      return `certificate ${expiryText(failure.notAfter, now)}`;
     case "not-yet-valid":
       return `certificate is not valid until ${day(failure.notBefore)} (${
-        ago(failure.notBefore, now)
+        relativeDays(failure.notBefore, now)
       })`;
     case "name-mismatch":
       return `certificate is for ${
@@ -518,14 +523,6 @@ export function httpText(failure: HttpFailure): string {
 /** `2026-10-01`. */
 function day(date: Date): string {
   return date.toISOString().slice(0, 10);
-}
-
-/** `56 days ago`, `in 3 days`, `today`. */
-function ago(date: Date, now: Date): string {
-  const days = Math.round((now.getTime() - date.getTime()) / 86_400_000);
-  if (days === 0) return "today";
-  const n = Math.abs(days);
-  return days > 0 ? `${n} day${n === 1 ? "" : "s"} ago` : `in ${n} day${n === 1 ? "" : "s"}`;
 }
 
 function causeText(e: unknown): string {

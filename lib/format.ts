@@ -44,3 +44,41 @@ export function formatRate(bytes: number, ms: number): string {
 export function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Whole days from `now` to `date`: positive ahead, negative once it has passed, counted toward
+ * zero (2 days and 20 hours ago is -2). Every "days" tcpkit shows or reports comes from here.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { daysFrom } from "./format.ts";
+ * const now = new Date("2026-12-06T12:00:00Z");
+ * assertEquals(daysFrom(new Date("2026-12-03T16:00:00Z"), now), -2);
+ * ```
+ */
+export function daysFrom(date: Date, now: Date = new Date()): number {
+  return Math.trunc((date.getTime() - now.getTime()) / DAY_MS) || 0;
+}
+
+/**
+ * A date relative to now, in words: `2 days ago`, `in 30 days`, `today` (less than a day either
+ * way), from {@linkcode daysFrom}.
+ */
+export function relativeDays(date: Date, now: Date = new Date()): string {
+  const days = daysFrom(date, now);
+  const n = Math.abs(days);
+  const count = `${n} day${n === 1 ? "" : "s"}`;
+  return days === 0 ? "today" : days > 0 ? `in ${count}` : `${count} ago`;
+}
+
+/**
+ * A certificate's end of validity, in the one wording every command uses: `expired on 2026-10-01
+ * (2 days ago)`, `expires on 2027-01-05 (in 30 days)`.
+ */
+export function expiryText(notAfter: Date, now: Date = new Date()): string {
+  const verb = notAfter.getTime() <= now.getTime() ? "expired" : "expires";
+  return `${verb} on ${notAfter.toISOString().slice(0, 10)} (${relativeDays(notAfter, now)})`;
+}

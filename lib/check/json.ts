@@ -7,7 +7,7 @@
 import { round } from "../format.ts";
 import { jsonLine } from "../io/json.ts";
 import { formatAddress } from "../net/address.ts";
-import { tlsFields } from "../commands/tls_options.ts";
+import { tlsFields } from "../net/tls_facts.ts";
 import type { RowPlace } from "./plan.ts";
 import {
   addressOf,

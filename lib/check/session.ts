@@ -17,7 +17,7 @@ import {
 } from "../errors.ts";
 import { dial } from "../net/dial.ts";
 import type { ProxyUrl } from "../net/proxy_url.ts";
-import { formatDuration } from "../format.ts";
+import { expiryText, formatDuration } from "../format.ts";
 import { connSource, writeAll } from "../io/chunks.ts";
 import { QUIET, TimedSource } from "../io/timed_source.ts";
 import { within } from "../io/timers.ts";
@@ -215,6 +215,17 @@ async function handshake(
       ...options.tls,
       inspect: true,
       timeoutMs: options.timeoutMs,
+      // --ca adds to the system's roots: Deno's TLS may be asked on a second connection (not
+      // after STARTTLS, whose dialogue it would need again).
+      reconnect: options.starttls
+        ? undefined
+        : async () =>
+          options.proxy
+            ? (await dial({ kind: "tcp", hostname: address, port, tls: false }, {
+              timeoutMs: options.timeoutMs,
+              proxy: options.proxy,
+            })).conn
+            : await Deno.connect({ hostname: address, port }),
     });
   } catch (e) {
     if (!(e instanceof TlsError)) throw e;
@@ -237,13 +248,10 @@ function judge(session: TlsSession, options: SessionOptions): ProbeOutcome | und
   if (
     notAfter && warnDays !== undefined && notAfter.getTime() - now.getTime() < warnDays * DAY_MS
   ) {
-    const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
-    const when = days < 0
-      ? `expired on ${notAfter.toISOString().slice(0, 10)}`
-      : `expires on ${notAfter.toISOString().slice(0, 10)} (in ${days} day${
-        days === 1 ? "" : "s"
-      })`;
-    return { state: "expiring", reason: `certificate ${when}, within --warn-days ${warnDays}` };
+    return {
+      state: "expiring",
+      reason: `certificate ${expiryText(notAfter, now)}, within --warn-days ${warnDays}`,
+    };
   }
   return undefined;
 }

@@ -5,9 +5,8 @@
  * certificate; with --count, lines tell the other phases' spread.
  */
 import { tlsText } from "../errors.ts";
-import { formatDuration } from "../format.ts";
+import { expiryText, formatDuration } from "../format.ts";
 import { formatAddress } from "../net/address.ts";
-import { daysLeft } from "../commands/tls_options.ts";
 import type { RowPlace } from "./plan.ts";
 import type { CheckState } from "./states.ts";
 import {
@@ -187,12 +186,7 @@ export function certificateText(
   } else {
     parts.push(`certificate "${cert.subject}" for ${cert.names.join(", ") || "no name"}`);
     parts.push(`issued by "${cert.issuer}"`);
-    const days = daysLeft(cert.notAfter, now);
-    parts.push(
-      `expires ${cert.notAfter.toISOString().slice(0, 10)} (${
-        days < 0 ? `${-days} days ago` : `${plural(days, "day")} left`
-      })`,
-    );
+    parts.push(expiryText(cert.notAfter, now));
   }
   if (session.trust === "pinned") parts.push("matches --pin");
   else if (session.failure === undefined) parts.push("chain and name verified");

@@ -1,7 +1,7 @@
 /** Help texts for people: the overview and one page a command. */
 import { PROXY_DEFAULTS } from "./proxy_args.ts";
 import { MAX_CONCURRENCY } from "../net/probe.ts";
-import { CONNECT_TIMEOUT_MS } from "../commands/connect.ts";
+import { CONNECT_TIMEOUT_MS } from "../net/dial.ts";
 import {
   CHECK_DEFAULTS,
   FORWARD_DEFAULTS,
@@ -114,7 +114,8 @@ Options:
                       the certificate (PEM); without them, one is made in memory
                       and its SHA-256 printed with a command that pins it
       --client-ca FILE
-                      require client certificates issued by this CA (mutual TLS)
+                      require client certificates issued by this CA (mutual TLS;
+                      TLS 1.2, so that a refused client is told in its handshake)
   -v, --verbose       report each connection and its byte counts on stderr
       --json          report on stderr as JSON Lines
 
@@ -312,8 +313,8 @@ Options:
       --idle-timeout DURATION
                       give up after DURATION with no byte either way (exit 4)
       --tls           TLS (as tls://HOST:PORT), verified against the system's roots
-      --ca FILE       trust the CA certificates in FILE too (with -v, --json or
-                      --cert: instead of the system's roots)
+      --ca FILE       trust the CA certificates in FILE too (with --cert: instead
+                      of the system's roots)
       --sni NAME      the name to send and verify, when it is not the host dialled
       --pin SHA256    accept exactly the certificate with this fingerprint
   -k, --insecure      accept any certificate (said once on stderr)

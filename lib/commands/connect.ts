@@ -18,9 +18,10 @@ import { idleTimer } from "../io/idle.ts";
 import { ProgressLine } from "../io/progress.ts";
 import { formatNetAddr } from "../net/address.ts";
 import { closeQuietly } from "../net/close.ts";
-import { dial } from "../net/dial.ts";
+import { CONNECT_TIMEOUT_MS, dial } from "../net/dial.ts";
 import { toNetError } from "../net/errors.ts";
 import { tlsStreamError } from "../net/tls_alerts.ts";
+import { closeNotifyOf } from "../net/tls_end.ts";
 import { type Reporter, Traffic } from "../report.ts";
 import { guardOutput } from "./output.ts";
 import { clientTlsOptions, reportTlsSession } from "./tls_options.ts";
@@ -51,9 +52,6 @@ export interface ConnectIO {
    */
   outputIsTerminal?: boolean;
 }
-
-/** connect's connect timeout when none is given: a host that drops SYNs is not waited on for minutes. */
-export const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Runs connect to completion: both directions at once, each half-closed at its end. When the
@@ -209,9 +207,32 @@ export async function connect(
       ? new UndeliveredError(error, traffic.sent)
       : error;
   }
+  // A TLS server's data ends with its close_notify; without it, it may have been cut short.
+  const closeNotify = dialed.tls ? closeNotifyOf(conn) : undefined;
+  if (closeNotify === false && traffic.sent > 0 && traffic.received === 0) {
+    // A server that refuses a client after the handshake (TLS 1.3 checks a client certificate
+    // only then) and hangs up looks like this: whether it read what was sent, TCP cannot say.
+    reporter.event(
+      "warning",
+      { peer, message: "closed without TLS close_notify, having sent nothing" },
+      `warning: ${peer} closed without TLS close_notify and sent nothing: it may not have read ` +
+        `the ${formatBytes(traffic.sent)} sent`,
+      true,
+    );
+  } else if (closeNotify === false && !reporter.json) {
+    reporter.event(
+      "tls_truncated",
+      {},
+      `${peer} closed without TLS close_notify: the data may be truncated`,
+    );
+  }
   reporter.event(
     "closed",
-    { peer, ...traffic.fields() },
+    {
+      peer,
+      ...traffic.fields(),
+      ...(closeNotify === undefined ? {} : { tls_close_notify: closeNotify }),
+    },
     `closed ${peer}: ${traffic.describe()}`,
   );
   return 0;

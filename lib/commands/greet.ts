@@ -17,7 +17,8 @@ import { identifyProtocol, quietSpellFor } from "../protocol/banner.ts";
 import { EXIT, FAREWELL, PROMPT } from "../protocol/greeting.ts";
 import { AFTER_TLS, StartTlsClient } from "../protocol/starttls.ts";
 import type { Reporter } from "../report.ts";
-import { clientTlsOptions, reportTlsSession, tlsFields } from "./tls_options.ts";
+import { tlsFields } from "../net/tls_facts.ts";
+import { clientTlsOptions, reportTlsSession } from "./tls_options.ts";
 
 /** Where greet writes: the server's words to `output` (stdout), reports to the reporter. */
 export interface GreetIO {

@@ -2,9 +2,10 @@
 import type { TlsClientArgs, TlsServerArgs } from "../cli/args.ts";
 import type { ListenEndpoint } from "../net/endpoint.ts";
 import { tlsText } from "../errors.ts";
-import { formatDuration, round } from "../format.ts";
+import { expiryText, formatDuration } from "../format.ts";
 import type { TlsClientOptions, TlsServerOptions, TlsSession } from "../net/tls.ts";
-import type { EventFields, Reporter } from "../report.ts";
+import { tlsFields } from "../net/tls_facts.ts";
+import type { Reporter } from "../report.ts";
 
 /** The client's TLS options, with the files it names read. */
 export async function clientTlsOptions(
@@ -85,31 +86,6 @@ export function clientAddress(address: string, port: number | undefined): string
     : address;
 }
 
-/** A TLS session's facts for JSON, with the field names every command uses. */
-export function tlsFields(session: TlsSession): EventFields {
-  const cert = session.certificate;
-  return {
-    protocol: session.protocol,
-    cipher: session.cipher,
-    alpn: session.alpn,
-    handshake_ms: round(session.handshakeMs),
-    subject: cert?.subject ?? null,
-    issuer: cert?.issuer ?? null,
-    names: cert?.names ?? [],
-    not_after: cert?.notAfter.toISOString() ?? null,
-    days_left: cert ? daysLeft(cert.notAfter) : null,
-    fingerprint: cert?.fingerprint ?? null,
-    trust: session.trust,
-    verified: session.failure === undefined,
-    verify_error: session.failure ? tlsText(session.failure, new Date(), false) : null,
-  };
-}
-
-/** Whole days from now until `date` (negative once it has passed). */
-export function daysLeft(date: Date, now: Date = new Date()): number {
-  return Math.floor((date.getTime() - now.getTime()) / 86_400_000);
-}
-
 /**
  * Reports a client's TLS session: its facts with -v (or `always`), and always a warning when the
  * certificate was taken without being verified (--insecure).
@@ -144,9 +120,9 @@ export function reportTlsSession(
       session.cipher ?? "unknown cipher"
     }${session.alpn ? `, ALPN ${session.alpn}` : ""}; certificate ${
       cert
-        ? `"${cert.subject}" issued by "${cert.issuer}", expires ${
-          cert.notAfter.toISOString().slice(0, 10)
-        } (${daysLeft(cert.notAfter)} days), SHA-256 ${cert.fingerprint}`
+        ? `"${cert.subject}" issued by "${cert.issuer}", ${
+          expiryText(cert.notAfter)
+        }, SHA-256 ${cert.fingerprint}`
         : "none"
     } (${how})`,
     always,

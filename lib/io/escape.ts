@@ -322,3 +322,20 @@ function unfinishedTail(bytes: Uint8Array): number {
   }
   return 0;
 }
+
+/**
+ * The start of what a peer sent, as a person can read it: its first line, escaped, at most 40
+ * characters (then `…`). How a server that does not speak the expected protocol is quoted.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { firstLineSample } from "./escape.ts";
+ * assertEquals(firstLineSample(new TextEncoder().encode("SSH-2.0-OpenSSH_9.2\r\n")), "SSH-2.0-OpenSSH_9.2");
+ * ```
+ */
+export function firstLineSample(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes).split(/\r?\n/)[0];
+  const shown = escapeText(text.slice(0, 40));
+  return text.length > 40 ? `${shown}…` : shown;
+}

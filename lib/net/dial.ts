@@ -31,6 +31,9 @@ export interface DialOptions {
   resettable?: boolean;
 }
 
+/** connect's connect timeout when none is given: a host that drops SYNs is not waited on for minutes. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 /** A TLS handshake's bound when no --timeout is given: a server that never answers one. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -66,7 +69,12 @@ export async function dial(endpoint: Endpoint, options: DialOptions = {}): Promi
   // node:tls and its streams are loaded only for a TLS endpoint: a plain connect starts faster.
   const { startTls, NativeTlsFailure } = await import("./tls.ts");
   const context = `TLS with ${dialed.peer}`;
-  const tls = { ...options.tls, timeoutMs: options.tls?.timeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS };
+  const tls = {
+    ...options.tls,
+    timeoutMs: options.tls?.timeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
+    // With --ca, Deno's TLS may be asked on a second connection (--ca adds to the system's roots).
+    reconnect: async () => (await plainConnect(endpoint, options)).conn,
+  };
   try {
     const { conn, session } = await startTls(dialed.conn, endpoint.hostname, context, tls);
     return { ...dialed, conn, tls: session };
@@ -104,8 +112,12 @@ async function explainTlsFailure(
       conn.close();
       if (session.failure) return new TlsError(session.failure, context);
     } catch (e) {
-      // Only a reason about the server itself: a second connection cut short says nothing.
+      // Only a reason about the server itself: a second connection cut short says nothing,
+      // unless the server asked for a client certificate before it cut it.
       if (e instanceof TlsError && e.failure.kind === "not-tls") return e;
+      if (e instanceof TlsError && e.failure.kind === "handshake" && e.failure.clientCertificate) {
+        return e;
+      }
     }
   } catch {
     // no second connection: Deno's words will do

@@ -7,7 +7,7 @@
 import { type IncomingMessage, request as httpRequest, type RequestOptions } from "node:http";
 import type { Duplex } from "node:stream";
 import { HttpError, type HttpFailure, NetError } from "../errors.ts";
-import { escapeText } from "../io/escape.ts";
+import { escapeText, firstLineSample } from "../io/escape.ts";
 import { classifyFailure } from "./errors.ts";
 import { streamOverConn } from "./node_conn.ts";
 
@@ -231,7 +231,7 @@ function requestFailure(
   received: number,
 ): HttpFailure | Error {
   if (first !== undefined && !startsLikeHttp(first)) {
-    return { kind: "not-http", sample: sample(first) };
+    return { kind: "not-http", sample: firstLineSample(first) };
   }
   if (e.code === "HPE_HEADER_OVERFLOW") {
     return { kind: "headers-too-large", limit: MAX_HEADER_BYTES };
@@ -266,13 +266,6 @@ function startsLikeHttp(bytes: Uint8Array): boolean {
     if (bytes[i] !== expected.charCodeAt(i)) return false;
   }
   return true;
-}
-
-/** The start of what a server sent, as a person can read it: its first line, escaped. */
-function sample(bytes: Uint8Array): string {
-  const text = new TextDecoder().decode(bytes).split(/\r?\n/)[0];
-  const shown = escapeText(text.slice(0, 40));
-  return text.length > 40 ? `${shown}…` : shown;
 }
 
 /** node's parser's words, without its code: `Invalid header value char`. */

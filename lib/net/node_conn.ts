@@ -51,6 +51,11 @@ export interface StreamOverConnOptions {
   onBytes?: (chunk: Uint8Array) => void;
   /** Holds reading back while the reader above is behind. */
   gate?: ReadGate;
+  /**
+   * Asked when the stream is destroyed: a promise makes the connection's close wait for it (a
+   * server's last words, such as an alert that node:tls over a stream does not send).
+   */
+  holdClose?: () => Promise<void> | undefined;
 }
 
 /**
@@ -60,7 +65,7 @@ export interface StreamOverConnOptions {
 export function streamOverConn(conn: Deno.Conn, options: StreamOverConnOptions = {}): Duplex {
   // A small buffer while the peer is quiet (an idle connection holds it), larger while data flows.
   const source = connSource(conn, { maxSize: READ_SIZE });
-  const { onBytes, gate } = options;
+  const { onBytes, gate, holdClose } = options;
   const stream = new Duplex({
     allowHalfOpen: true,
     read() {
@@ -95,11 +100,16 @@ export function streamOverConn(conn: Deno.Conn, options: StreamOverConnOptions =
       conn.closeWrite().then(() => done(), done);
     },
     destroy(error, done) {
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
+      const close = () => {
+        try {
+          conn.close();
+        } catch {
+          // already closed
+        }
+      };
+      const held = holdClose?.();
+      if (held) held.finally(close);
+      else close();
       done(error);
     },
   });

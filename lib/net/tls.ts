@@ -11,9 +11,16 @@
 import { isIP } from "node:net";
 import tls from "node:tls";
 import { TlsError, type TlsFailure } from "../errors.ts";
-import { escapeText } from "../io/escape.ts";
+import { escapeText, firstLineSample } from "../io/escape.ts";
 import type { CertificateFacts } from "./certs.ts";
 import { pinMatches } from "./fingerprint.ts";
+import {
+  type CertificateAlert,
+  HandshakeReader,
+  plaintextAlert,
+  RecordTail,
+} from "../protocol/tls_records.ts";
+import { trackNativeTlsEnd, trackTlsEnd } from "./tls_end.ts";
 import { ReadGate, SocketConn, streamOverConn } from "./node_conn.ts";
 
 /** How a client trusts (or checks) the server's certificate, and what it offers. */
@@ -42,6 +49,14 @@ export interface TlsClientOptions {
   wantCertificate?: boolean;
   /** Give up on a handshake that takes longer than this. */
   timeoutMs?: number;
+  /**
+   * Makes a new plain connection to the same server. With `--ca`, node:tls trusts the `--ca`
+   * CAs instead of the system's roots (Deno hands node:tls those only with --allow-sys): when it
+   * finds the chain untrusted, Deno's TLS, which adds `--ca` to the system's roots, is asked on
+   * this second connection, so that `--ca` adds on every path. Without it, node:tls's verdict
+   * stands.
+   */
+  reconnect?: () => Promise<Deno.Conn>;
 }
 
 /** What a handshake settled: the protocol, and the server's certificate with the verdict on it. */
@@ -96,8 +111,19 @@ export async function startTls(
   // The certificate library: node:tls asks it whether the certificate is for the name.
   const certs = await import("./certs.ts");
   let first: Uint8Array | undefined;
+  // The server's handshake, as far as it is in the clear: did it ask for a client certificate?
+  const records = new HandshakeReader();
+  // The server's records to its end: was the last one its close_notify?
+  const tail = new RecordTail();
   const gate = new ReadGate();
-  const stream = streamOverConn(conn, { onBytes: (chunk) => first ??= chunk.slice(0, 64), gate });
+  const stream = streamOverConn(conn, {
+    onBytes: (chunk) => {
+      first ??= chunk.slice(0, 64);
+      records.push(chunk);
+      tail.push(chunk);
+    },
+    gate,
+  });
   const started = performance.now();
   const socket = tls.connect({
     socket: stream,
@@ -121,10 +147,44 @@ export async function startTls(
     await handshake(socket, options.timeoutMs);
   } catch (e) {
     socket.destroy();
-    throw new TlsError(handshakeFailure(e, first, options.timeoutMs), context, { cause: e });
+    const client = { asked: records.askedForCertificate, offered: options.cert !== undefined };
+    throw new TlsError(handshakeFailure(e, first, options.timeoutMs, client), context, {
+      cause: e,
+    });
   }
   const handshakeMs = performance.now() - started;
-  const { certificate, failure, fingerprint } = peerCertificate(socket, expectedName, certs);
+  const judged = peerCertificate(socket, expectedName, certs);
+  const { certificate, fingerprint } = judged;
+  let failure = judged.failure;
+  if (failure && options.pin === undefined && secondOpinionHelps(failure, options)) {
+    // Deno's TLS is asked on a connection of its own, made once this one is closed (a server
+    // may serve one client at a time); if it trusts the chain, its connection is the one used.
+    const cipher = socket.getCipher();
+    const protocol = socket.getProtocol() ?? null;
+    socket.destroy();
+    const native = await systemRootsTrust(expectedName, options);
+    if (!native && !options.inspect) throw new TlsError(failure, context);
+    if (!native) {
+      // Inspection goes on with the certificate untrusted, over a connection made again.
+      let again: Deno.Conn;
+      try {
+        again = await options.reconnect!();
+      } catch {
+        throw new TlsError(failure, context);
+      }
+      return await startTls(again, host, context, { ...options, reconnect: undefined });
+    }
+    return {
+      conn: native.conn,
+      session: {
+        ...native.session,
+        protocol,
+        cipher: cipher?.standardName ?? cipher?.name ?? null,
+        certificate,
+        handshakeMs: performance.now() - started,
+      },
+    };
+  }
   let trust: TlsSession["trust"] = "verified";
   if (options.pin !== undefined) {
     if (!pinMatches(options.pin, fingerprint)) {
@@ -140,8 +200,12 @@ export async function startTls(
     trust = "insecure";
   }
   const cipher = socket.getCipher();
+  const secured = new SocketConn(socket, conn, gate);
+  let ended = false;
+  socket.once("end", () => ended = true);
+  trackTlsEnd(secured, () => ended ? tail.endedWithAlert : undefined);
   return {
-    conn: new SocketConn(socket, conn, gate),
+    conn: secured,
     session: {
       protocol: socket.getProtocol() ?? null,
       cipher: cipher?.standardName ?? cipher?.name ?? null,
@@ -193,6 +257,51 @@ function peerCertificate(
       failure: { kind: "unreadable", detail: why, fingerprint },
       fingerprint,
     };
+  }
+}
+
+/** The failures that say only that no trusted root vouched for the chain. */
+const CHAIN_FAILURES = new Set<TlsFailure["kind"]>(["unknown-issuer", "self-signed", "untrusted"]);
+
+/**
+ * Whether Deno's TLS may trust a chain node:tls found untrusted: `--ca` is given (node:tls then
+ * trusted its CAs instead of the system's roots, where Deno's TLS adds them), the failure is the
+ * chain's (expiry and name fail either way), and a second connection can be made.
+ */
+function secondOpinionHelps(failure: TlsFailure, options: TlsClientOptions): boolean {
+  // Deno.startTls offers no client certificate: with --cert, node:tls's verdict stands.
+  // With --insecure, any certificate is taken anyway.
+  return options.ca !== undefined && options.reconnect !== undefined && !options.insecure &&
+    options.cert === undefined && CHAIN_FAILURES.has(failure.kind) && !defaultRootsKnown();
+}
+
+/**
+ * Deno's TLS on a new connection (see {@linkcode TlsClientOptions.reconnect}), verifying the
+ * chain and name against the system's roots and the `--ca` ones: the connection when they
+ * verify, else undefined.
+ */
+async function systemRootsTrust(
+  expectedName: string,
+  options: TlsClientOptions,
+): Promise<TlsConnection | undefined> {
+  let conn: Deno.Conn;
+  try {
+    conn = await options.reconnect!();
+  } catch {
+    return undefined;
+  }
+  if (!("setNoDelay" in conn)) {
+    conn.close();
+    return undefined;
+  }
+  try {
+    return await nativeStartTls(conn, expectedName, "", {
+      ca: options.ca,
+      alpn: options.alpn,
+      timeoutMs: options.timeoutMs,
+    });
+  } catch {
+    return undefined;
   }
 }
 
@@ -259,6 +368,7 @@ async function nativeStartTls(
           timer = setTimeout(() => reject(new HandshakeTimeout()), options.timeoutMs);
         }),
       ]);
+    trackNativeTlsEnd(secured);
     return {
       conn: secured,
       session: {
@@ -327,6 +437,11 @@ function defaultRoots(): readonly string[] {
   }
 }
 
+/** Whether node:tls was given the default roots with --ca (Deno hands them out with sys access). */
+function defaultRootsKnown(): boolean {
+  return defaultRoots().length > 0;
+}
+
 /** A listener that keeps an event from being unheard (its news comes another way). */
 function ignore(): void {}
 
@@ -348,16 +463,23 @@ function resetDuringHandshake(e: unknown): boolean {
     (code === "ECONNRESET" && !closedDuringHandshake(e));
 }
 
-/** What a failed handshake means, from what failed and the server's first bytes. */
+/**
+ * What a failed handshake means, from what failed and the server's first bytes. A server that
+ * asked for a client certificate (seen in the clear under TLS 1.2) and then refused the
+ * handshake, by an alert or by hanging up, is named for it: the certificate is the likely cause.
+ */
 function handshakeFailure(
   e: unknown,
   first: Uint8Array | undefined,
   timeoutMs: number | undefined,
+  client: { asked: boolean; offered: boolean },
 ): TlsFailure {
   if (first && first.length > 0 && !TLS_RECORD_FIRST.has(first[0])) {
-    return { kind: "not-tls", sample: sample(first) };
+    return { kind: "not-tls", sample: firstLineSample(first) };
   }
   if (e instanceof HandshakeTimeout) return { kind: "timeout", ms: timeoutMs! };
+  const why = client.asked ? certificateWords(e, client.offered) : undefined;
+  if (why) return { kind: "handshake", detail: why, clientCertificate: true };
   if (closedDuringHandshake(e)) {
     return { kind: "handshake", detail: "the server closed the connection during the handshake" };
   }
@@ -369,11 +491,29 @@ function handshakeFailure(
   return { kind: "handshake", detail: detail.charAt(0).toLowerCase() + detail.slice(1) };
 }
 
-/** The start of what a server sent, as a person can read it: its first line, escaped. */
-function sample(bytes: Uint8Array): string {
-  const text = new TextDecoder().decode(bytes).split(/\r?\n/)[0];
-  const shown = escapeText(text.slice(0, 40));
-  return text.length > 40 ? `${shown}…` : shown;
+/**
+ * The words for a handshake refused after the server asked for a client certificate: its alert
+ * (handshake_failure, bad_certificate and their kin), or its hanging up, which leaves a guess.
+ */
+function certificateWords(e: unknown, offered: boolean): string | undefined {
+  const code = (e as { code?: unknown })?.code;
+  const said = `${typeof code === "string" ? code : ""} ${e instanceof Error ? e.message : ""}`;
+  const alert =
+    /ALERT_(HANDSHAKE_FAILURE|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED)|alert: ?(HandshakeFailure|BadCertificate|UnknownCA|CertificateUnknown|CertificateRequired)/i
+      .test(said);
+  if (alert) {
+    return offered
+      ? "the server did not accept our client certificate"
+      : "the server requires a client certificate (--cert FILE --key FILE)";
+  }
+  if (closedDuringHandshake(e) || resetDuringHandshake(e)) {
+    const how = closedDuringHandshake(e) ? "closed" : "reset";
+    return `the server ${how} the connection during the handshake: ` +
+      (offered
+        ? "it may not accept our client certificate"
+        : "it may require a client certificate (--cert FILE --key FILE)");
+  }
+  return undefined;
 }
 
 /** A server's certificate and what it asks of clients. */
@@ -415,6 +555,12 @@ export function listenTls(
     rejectUnauthorized: asking,
     ALPNProtocols: options.alpn,
     allowHalfOpen: true,
+    // Asking for a client certificate, TLS 1.2 at most: under TLS 1.3 the client's handshake is
+    // over before the server reads its certificate, so a client refused there takes its
+    // handshake as a success (and may send into a closed connection), and node:tls over a
+    // stream sends no alert. Under TLS 1.2 the server's Finished comes after the client's
+    // certificate, and the refusal is an alert that tcpkit writes in the clear (see below).
+    maxVersion: asking ? "TLSv1.2" : undefined,
   };
   return {
     listener: Deno.listen({ hostname, port, transport: "tcp" }),
@@ -437,20 +583,63 @@ function serverHandshake(
 ): Promise<Deno.Conn> {
   return new Promise((resolve, reject) => {
     const gate = new ReadGate();
-    const stream = streamOverConn(conn, { gate });
+    // node:tls destroys the stream before it says why the handshake failed: until then, the
+    // connection's close waits, so that a refused client can still be sent its alert.
+    let settled = false;
+    let verdict: (() => void) | undefined;
+    const lastWords = new Promise<void>((resolve) => verdict = resolve);
+    const holdClose = () => settled ? undefined : bounded(lastWords, ALERT_WRITE_MS);
+    const stream = streamOverConn(conn, { gate, holdClose });
     const timer = setTimeout(() => fail(new HandshakeTimeout()), timeoutMs);
     const fail = (e: unknown) => {
       clearTimeout(timer);
+      settled = true;
+      const alert = options.requestCert ? certificateAlert(e) : undefined;
+      if (alert) bounded(conn.write(plaintextAlert(alert)), ALERT_WRITE_MS).finally(verdict);
+      else verdict!();
       stream.destroy();
       reject(new TlsError(serverFailure(e, timeoutMs), context, { cause: e }));
     };
     const server = tls.createServer(options, (socket) => {
       clearTimeout(timer);
+      settled = true;
+      verdict!();
       resolve(new SocketConn(socket, conn, gate));
     });
     server.on("tlsClientError", fail);
     server.emit("connection", stream);
   });
+}
+
+/**
+ * The alert that refuses a client's certificate, for a failure that is one: none was sent
+ * (node:tls's code for it), or node:tls gave up on the one sent (Deno's node:tls calls that a
+ * reset, as it calls a client that hangs up: the alert then goes nowhere).
+ */
+function certificateAlert(e: unknown): CertificateAlert | undefined {
+  const code = (e as { code?: string })?.code;
+  return code === "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE"
+    ? "handshake_failure"
+    : code === "ECONNRESET"
+    ? "bad_certificate"
+    : undefined;
+}
+
+/**
+ * How long a refused client has to take its alert before its connection is closed anyway (node:tls
+ * over a stream does not send it: under TLS 1.2, which a server asking for certificates keeps to,
+ * the server's records are still in the clear when the client's certificate is judged, so tcpkit
+ * writes the alert itself).
+ */
+const ALERT_WRITE_MS = 1000;
+
+/** Settles when `promise` does, or after `ms`, never rejecting. */
+function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(ignore, ignore),
+    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** What a failed server handshake means, in the words of a TlsFailure. */

@@ -61,7 +61,7 @@ Deno.test("textReport() shows error's reason, and the certificate under a TLS ro
   );
   assertMatch(
     lines[3],
-    /^ {4}TLSv1\.3, ALPN h2; certificate "CN=localhost" for localhost, 127\.0\.0\.1; issued by "CN=tcpkit Test CA, O=tcpkit tests"; expires 2026-10-01 \(\d+ days ago\); not verified$/,
+    /^ {4}TLSv1\.3, ALPN h2; certificate "CN=localhost" for localhost, 127\.0\.0\.1; issued by "CN=tcpkit Test CA, O=tcpkit tests"; expired on 2026-10-01 \(\d+ days ago\); not verified$/,
   );
 });
 

@@ -67,6 +67,8 @@ export interface RunOptions {
   stdin?: Uint8Array | string;
   /** Kill the process after this long (a safety net; tests wait on events). */
   timeoutMs?: number;
+  /** Environment variables besides NO_COLOR (such as DENO_CERT, a root for Deno's TLS). */
+  env?: Record<string, string>;
 }
 
 /** Runs tcpkit to completion. */
@@ -90,7 +92,7 @@ export async function run(
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-    env: ENV,
+    env: { ...ENV, ...options.env },
   }).spawn();
   const timer = setTimeout(() => {
     try {

@@ -5,7 +5,7 @@
  * is reported with its state, its reason and its exit code; all on loopback.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { makeTestCertificates, type TestCertificates } from "../_certs.ts";
+import { EXPIRED_ON, makeTestCertificates, type TestCertificates } from "../_certs.ts";
 import { parseExposition } from "../check/_prometheus.ts";
 import { bash, freePort, Running, tcpkit, tempDir, waitForListener } from "./_cli.ts";
 
@@ -137,7 +137,7 @@ Deno.test("check --tls shows the certificate's facts for people", async () => {
   assertMatch(lines[1], /^127\.0\.0\.1:\d+ +open +[\d.]+ ms; TLS [\d.]+ ms$/);
   assertMatch(
     lines[2],
-    /^ {4}TLSv1\.[23]; certificate "CN=localhost" for localhost, 127\.0\.0\.1, ::1; issued by "CN=tcpkit Test CA, O=tcpkit tests"; expires \d{4}-\d\d-\d\d \(\d+ days left\); chain and name verified$/,
+    /^ {4}TLSv1\.[23]; certificate "CN=localhost" for localhost, 127\.0\.0\.1, ::1; issued by "CN=tcpkit Test CA, O=tcpkit tests"; expires on \d{4}-\d\d-\d\d \(in \d+ days\); chain and name verified$/,
   );
   const wrong = await tcpkit(["check", "--tls", "--ca", s.certs.ca.cert, s.target("wrongName")]);
   assertEquals(wrong.code, 5);
@@ -352,5 +352,29 @@ Deno.test("check --starttls of a server that does not offer it: tls-error with w
   assertMatch(
     out.stdout,
     /^127\.0\.0\.1:\d+ +tls-error +[\d.]+ ms; STARTTLS: the server does not offer STARTTLS$/m,
+  );
+});
+
+Deno.test("an expired certificate's age is one number everywhere: connect -v, the TLS error, check text and JSON", async () => {
+  await using s = await servers();
+  const target = s.target("expired");
+  const ca = ["--ca", s.certs.ca.cert];
+  // Whole days since, counted toward zero (the run may straddle the day's turn: either is taken).
+  const since = () => Math.trunc((Date.now() - EXPIRED_ON.getTime()) / 86_400_000);
+  const before = since();
+  const verbose = await tcpkit(["connect", "--tls", "-v", "-k", ...ca, "--send", "", target]);
+  const error = await tcpkit(["connect", "--tls", ...ca, "--send", "", target]);
+  const text = await tcpkit(["check", "--tls", ...ca, target]);
+  const json = await tcpkit(["check", "--tls", "--json", ...ca, target]);
+  const after = since();
+  const ages = [
+    verbose.stderr.match(/expired on 2026-10-01 \((\d+) days ago\), SHA-256/)?.[1],
+    error.stderr.match(/certificate expired on 2026-10-01 \((\d+) days ago\)$/m)?.[1],
+    text.stdout.match(/; expired on 2026-10-01 \((\d+) days ago\); not verified/)?.[1],
+    String(-resultsOf(json.stdout)[0].tls.days_left),
+  ].map(Number);
+  assert(
+    ages.every((age) => age === before) || ages.every((age) => age === after),
+    `${ages} (expected ${before}): ${verbose.stderr}${error.stderr}${text.stdout}${json.stdout}`,
   );
 });

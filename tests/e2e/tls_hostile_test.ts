@@ -11,8 +11,10 @@ import {
   pythonPeer,
   run,
   Running,
+  Server,
   TCPKIT,
   tcpkit,
+  TCPKIT_BIN,
   tempDir,
   unsafeForTerminal,
   waitForListener,
@@ -424,6 +426,115 @@ Deno.test("a client certificate refused by openssl s_server -Verify 1 exits 5 na
   }
 });
 
+Deno.test("serve --tls --client-ca refuses a client's certificate with an alert: the client exits 5 naming it", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  const ca = ["--ca", certs.ca.cert];
+  await using server = await Server.start([
+    "127.0.0.1:0",
+    "--tls",
+    "--cert",
+    certs.valid.cert,
+    "--key",
+    certs.valid.key,
+    "--client-ca",
+    certs.ca.cert,
+    "--echo",
+    "-k",
+  ]);
+  const target = `127.0.0.1:${server.port}`;
+  const required =
+    /TLS handshake failed: the server requires a client certificate \(--cert FILE --key FILE\)/;
+  const refused = /TLS handshake failed: the server did not accept our client certificate/;
+  const other = ["--cert", certs.unknownIssuer.cert, "--key", certs.unknownIssuer.key];
+  const cases: [string, string[], string | undefined, RegExp][] = [
+    ["connect --send", ["connect", "--tls", ...ca, "--send", "hello"], undefined, required],
+    ["connect -v --send", ["connect", "--tls", "-v", ...ca, "--send", "x"], undefined, required],
+    ["connect with stdin", ["connect", "--tls", ...ca], "hello\n", required],
+    ["greet", ["greet", "--tls", ...ca], undefined, required],
+    ["check --tls", ["check", "--tls", ...ca], undefined, required],
+    [
+      "connect --cert from another CA",
+      ["connect", "--tls", ...ca, ...other, "--send", "x"],
+      undefined,
+      refused,
+    ],
+  ];
+  for (const [name, args, stdin, words] of cases) {
+    await t.step(name, async () => {
+      const out = await tcpkit([...args, target], stdin === undefined ? {} : { stdin });
+      assertEquals(out.code, 5, out.stderr + out.stdout);
+      assertMatch(out.stderr + out.stdout, words);
+      assertEquals(out.stdout.includes("hello"), false);
+      assert(!/Uncaught|\n\s+at /.test(out.stderr), out.stderr);
+    });
+  }
+  await t.step("openssl s_client hears the alert (handshake failure)", async () => {
+    const out = await run([
+      "bash",
+      "-c",
+      `echo | openssl s_client -connect ${target} -CAfile '${certs.ca.cert}' 2>&1`,
+    ]);
+    assertMatch(out.stdout, /alert handshake failure|alert number 40/);
+  });
+  await t.step("a client with a certificate of the CA is still served", async () => {
+    const client = ["--cert", certs.client.cert, "--key", certs.client.key];
+    const out = await tcpkit(["connect", "--tls", ...ca, ...client, "--send", "mutual", target]);
+    assertEquals([out.code, out.stdout], [0, "mutual"], out.stderr);
+  });
+});
+
+Deno.test("a TLS 1.2 server that asks for a client certificate and hangs up is named for it", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  // Python's ssl over memory buffers, TLS 1.2, requiring a client certificate: when it refuses
+  // the handshake, it closes the connection instead of sending its alert.
+  await using server = await pythonPeer(`import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.load_cert_chain(${JSON.stringify(certs.valid.cert)}, ${JSON.stringify(certs.valid.key)})
+ctx.load_verify_locations(${JSON.stringify(certs.ca.cert)})
+ctx.verify_mode = ssl.CERT_REQUIRED
+while True:
+    c, _ = s.accept()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_side=True)
+    try:
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                c.sendall(outgoing.read())
+                data = c.recv(65536)
+                if not data:
+                    break
+                incoming.write(data)
+    except Exception:
+        pass
+    c.close()`);
+  const target = `127.0.0.1:${server.port}`;
+  for (const extra of [[], ["-v"]]) {
+    await t.step(extra.join(" ") || "plain", async () => {
+      const out = await tcpkit([
+        "connect",
+        "--tls",
+        "--ca",
+        certs.ca.cert,
+        ...extra,
+        "--send",
+        "x",
+        target,
+      ]);
+      assertEquals(out.code, 5, out.stderr);
+      assertMatch(
+        out.stderr,
+        /the server closed the connection during the handshake: it may require a client certificate/,
+      );
+    });
+  }
+});
+
 Deno.test("a record that does not decrypt after the handshake is not called a handshake failure", async (t) => {
   await using dir = await tempDir();
   const certs = await makeTestCertificates(dir.path);
@@ -480,6 +591,145 @@ Deno.test("--ca gives one verdict whichever TLS the client takes (-v, --json, --
         codes.push(out.code);
       }
       assertEquals(codes, [expected, expected, expected, expected]);
+    });
+  }
+});
+
+Deno.test("--ca adds to the system's roots whichever TLS the client takes (a root injected by DENO_CERT)", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  // The "system" root: Deno's TLS takes DENO_CERT's CAs as roots besides its own.
+  const system = { DENO_CERT: certs.otherCa.cert };
+  await using fromTestCa = await sServer(certs.valid);
+  await using fromSystemCa = await sServer(certs.unknownIssuer);
+  // deno run honours DENO_CERT; a binary under test (TCPKIT_BIN) may not: then that root is no
+  // root, and the verdict must still be one (a refusal) everywhere.
+  const target = `127.0.0.1:${fromSystemCa.port}`;
+  const honoured = (await tcpkit(["connect", "--tls", "--send", "x", target], { env: system }))
+    .code === 0;
+  assert(honoured || TCPKIT_BIN !== undefined, "deno run did not take DENO_CERT's root");
+  const cases: [string, number, string, Record<string, string>, number][] = [
+    ["a certificate of CA-A, --ca CA-B only", fromTestCa.port, certs.otherCa.cert, {}, 5],
+    ["a certificate of CA-A, --ca CA-A", fromTestCa.port, certs.ca.cert, {}, 0],
+    [
+      "a certificate of a system root, --ca another CA",
+      fromSystemCa.port,
+      certs.ca.cert,
+      system,
+      honoured ? 0 : 5,
+    ],
+    ["the same without that system root", fromSystemCa.port, certs.ca.cert, {}, 5],
+  ];
+  for (const [name, port, ca, env, expected] of cases) {
+    await t.step(name, async () => {
+      const codes = [];
+      for (const extra of [[], ["-v"], ["--json"]]) {
+        const args = ["connect", "--tls", "--ca", ca, ...extra, "--send", "x", `127.0.0.1:${port}`];
+        const out = await tcpkit(args, { env });
+        codes.push(out.code);
+      }
+      const check = await tcpkit(["check", "--tls", "--ca", ca, `127.0.0.1:${port}`], { env });
+      codes.push(check.code);
+      assertEquals(codes, [expected, expected, expected, expected]);
+    });
+  }
+});
+
+// --- the end of a TLS stream: close_notify, or a cut -----------------------------------------------
+
+/** A python3 TLS server that sends a line, then ends with close_notify (unwrap) or without. */
+function endingServer(certs: { valid: { cert: string; key: string } }, version: string) {
+  return pythonPeer(`import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.maximum_version = ssl.TLSVersion.${version}
+ctx.load_cert_chain(${JSON.stringify(certs.valid.cert)}, ${JSON.stringify(certs.valid.key)})
+notify = True
+while True:
+    c, _ = s.accept()
+    notify = not notify
+    t = None
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+        t.sendall(b"notify\\n" if notify else b"cut\\n")
+        if notify:
+            t = t.unwrap()
+    except Exception:
+        pass
+    finally:
+        if t is not None:
+            t.close()
+        c.close()`);
+}
+
+Deno.test("connect -v and --json say whether a TLS server ended with close_notify", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  for (const version of ["TLSv1_3", "TLSv1_2"]) {
+    await using server = await endingServer(certs, version);
+    const target = `127.0.0.1:${server.port}`;
+    const ca = ["--ca", certs.ca.cert];
+    // The server alternates: a cut first, then close_notify.
+    for (const ending of ["cut", "notify"]) {
+      await t.step(`${version} ${ending}, -v`, async () => {
+        const out = await tcpkit(["connect", "--tls", ...ca, "-v", target]);
+        assertEquals([out.code, out.stdout], [0, `${ending}\n`], out.stderr);
+        const warned =
+          /127\.0\.0\.1:\d+ closed without TLS close_notify: the data may be truncated/;
+        assertEquals(warned.test(out.stderr), ending === "cut", out.stderr);
+      });
+    }
+    for (const ending of ["cut", "notify"]) {
+      await t.step(`${version} ${ending}, --json`, async () => {
+        const out = await tcpkit(["connect", "--tls", ...ca, "--json", target]);
+        assertEquals([out.code, out.stdout], [0, `${ending}\n`], out.stderr);
+        const closed = out.stderr.trim().split("\n").map((line) => JSON.parse(line)).find((e) =>
+          e.event === "closed"
+        );
+        assertEquals(closed?.tls_close_notify, ending === "notify", out.stderr);
+      });
+    }
+  }
+});
+
+Deno.test("connect warns when a TLS server read, sent nothing and hung up without close_notify", async (t) => {
+  await using dir = await tempDir();
+  const certs = await makeTestCertificates(dir.path);
+  // It reads to the client's end (so no reset), answers nothing and closes without close_notify:
+  // what a TLS 1.3 server that refuses the client after the handshake may look like.
+  await using server = await pythonPeer(`import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(${JSON.stringify(certs.valid.cert)}, ${JSON.stringify(certs.valid.key)})
+while True:
+    c, _ = s.accept()
+    t = None
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+        while t.recv(65536):
+            pass
+    except Exception:
+        pass
+    finally:
+        if t is not None:
+            t.close()
+        c.close()`);
+  const target = `127.0.0.1:${server.port}`;
+  for (const extra of [[], ["-v"]]) {
+    await t.step(extra.join(" ") || "without -v", async () => {
+      const out = await tcpkit([
+        "connect",
+        "--tls",
+        "--ca",
+        certs.ca.cert,
+        ...extra,
+        "--send",
+        "hello",
+        target,
+      ]);
+      assertEquals(out.code, 0, out.stderr);
+      assertMatch(
+        out.stderr,
+        /warning: 127\.0\.0\.1:\d+ closed without TLS close_notify and sent nothing: it may not have read the 5 B sent/,
+      );
     });
   }
 });

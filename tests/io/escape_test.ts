@@ -1,5 +1,5 @@
 import { assertEquals, assertFalse } from "@std/assert";
-import { escapeBytes, escapeText, StreamEscaper } from "../../lib/io/escape.ts";
+import { escapeBytes, escapeText, firstLineSample, StreamEscaper } from "../../lib/io/escape.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -298,4 +298,12 @@ Deno.test("StreamEscaper with crlfAsNewline holds back a CR that ends a chunk, f
   assertEquals(escaper.push(encode("x")), "\\rx");
   assertEquals(escaper.push(encode("\r")), "");
   assertEquals(escaper.flush(), "\\r");
+});
+
+Deno.test("firstLineSample() quotes a peer's first line, escaped, at most 40 characters", () => {
+  assertEquals(firstLineSample(encode("SSH-2.0-OpenSSH_9.2p1\r\nmore")), "SSH-2.0-OpenSSH_9.2p1");
+  assertEquals(
+    firstLineSample(encode("\x1b[2J" + "x".repeat(50))),
+    "\\x1b[2J" + "x".repeat(36) + "…",
+  );
 });
