@@ -155,7 +155,7 @@ export async function startTls(
   const handshakeMs = performance.now() - started;
   const judged = peerCertificate(socket, expectedName, certs);
   const { certificate, fingerprint } = judged;
-  let failure = judged.failure;
+  const failure = judged.failure;
   if (failure && options.pin === undefined && secondOpinionHelps(failure, options)) {
     // Deno's TLS is asked on a connection of its own, made once this one is closed (a server
     // may serve one client at a time); if it trusts the chain, its connection is the one used.
