@@ -52,8 +52,9 @@ const ENDS: Record<AssociationEnd, string> = {
 
 /** Datagrams waiting for a name's lookup, or for the outgoing socket's bind. */
 const MAX_WAITING = 64;
-/** Datagrams handed to a socket and not yet taken by the system, each way. */
-const MAX_IN_FLIGHT = 256;
+/** Datagrams waiting to be sent, each way (and their bytes). */
+const MAX_QUEUED = 256;
+const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
 /** Names whose lookups are kept, and for how long. */
 const MAX_NAMES = 256;
 const NAME_TTL_MS = 60_000;
@@ -78,7 +79,7 @@ interface Dropped {
   unresolved: number;
   /** From a peer the client had not sent to. */
   unsolicited: number;
-  /** Past a bound on what waits (a flood). */
+  /** Past the bound on what waits to be sent or looked up (a flood). */
   overflow: number;
   /** That the system would not send. */
   send_failures: number;
@@ -141,14 +142,14 @@ class Association {
   readonly #user: string | undefined;
   readonly #options: AssociationOptions;
   /** The outgoing sockets, one per destination family, bound at the first datagram. */
-  readonly #outgoing = new Map<4 | 6, Outgoing>();
+  readonly #outgoing = new Map<4 | 6, SerialSender>();
+  /** The sends back to the client, on the relay. */
+  readonly #back: SerialSender;
   readonly #names = new Map<string, { at: number; route: Promise<Route> }>();
   readonly #peers = new Set<string>();
   readonly #told = new Set<string>();
   #destinationCount = 0;
   #waiting = 0;
-  #inFlightOut = 0;
-  #inFlightBack = 0;
   #failure: string | undefined;
   #closed = false;
 
@@ -166,6 +167,7 @@ class Association {
     this.#clientPort = port === 0 ? undefined : port;
     this.#user = user;
     this.#options = options;
+    this.#back = new SerialSender(this.#sendFailed, relay);
     relay.onDatagram = (data, from) => this.#fromClient(data, from);
     relay.onError = (e) => this.#fail(e);
     session.onClose = () => this.close();
@@ -332,7 +334,6 @@ class Association {
 
   /** Sends DATA to the destination from the outgoing socket of its family (bound at first use). */
   #send(address: string, family: 4 | 6, port: number, data: Uint8Array): void {
-    const to = { address, port };
     const key = `${address}|${port}`;
     if (!this.#peers.has(key)) {
       if (this.#peers.size >= MAX_PEERS) this.#peers.delete(this.#peers.values().next().value!);
@@ -341,35 +342,24 @@ class Association {
     }
     let out = this.#outgoing.get(family);
     if (!out) {
-      out = { waiting: [] };
+      out = new SerialSender(this.#sendFailed);
       this.#outgoing.set(family, out);
       this.#bind(out, family);
     }
-    if (out.socket) {
-      this.#transmit(out.socket, data, to, "out");
-      return;
-    }
-    if (out.waiting.length >= MAX_WAITING) {
-      this.dropped.overflow++;
-      return;
-    }
-    out.waiting.push({ data: data.slice(), to });
+    if (!out.push(data, { address, port })) this.dropped.overflow++;
   }
 
-  #bind(out: Outgoing, family: 4 | 6): void {
+  readonly #sendFailed = () => {
+    if (!this.#closed) this.dropped.send_failures++;
+  };
+
+  #bind(out: SerialSender, family: 4 | 6): void {
     UdpSocket.bind(family === 6 ? "::" : "0.0.0.0", 0).then((socket) => {
       if (this.#closed) return socket.close();
-      out.socket = socket;
       socket.onDatagram = (data, from) => this.#fromPeer(data, from);
       socket.onError = (e) => this.#fail(e);
-      const waiting = out.waiting;
-      out.waiting = [];
-      for (const { data, to } of waiting) this.#transmit(socket, data, to, "out");
-    }, (e) => {
-      this.dropped.send_failures += out.waiting.length;
-      out.waiting = [];
-      this.#fail(e);
-    });
+      out.attach(socket);
+    }, (e) => this.#fail(e));
   }
 
   /** A peer's datagram: relayed to the client, with the header naming the peer. */
@@ -389,35 +379,82 @@ class Association {
       return;
     }
     const client = { address: this.#clientAddress, port: this.#clientPort };
-    if (this.#transmit(this.#relay, wrapped, client, "back")) {
-      this.traffic.sent(data.length);
-      this.#session.countSent(data.length);
+    if (!this.#back.push(wrapped, client)) {
+      this.dropped.overflow++;
+      return;
     }
+    this.traffic.sent(data.length);
+    this.#session.countSent(data.length);
+  }
+}
+
+/**
+ * One socket's sends, one at a time and in order: Deno 2.9.6's node:dgram reorders sends made
+ * back to back (five sends of 1, 1000, 65497, 0 and 3 bytes arrived as 3, 0, 65497, 1000, 1).
+ * What waits is bounded; a datagram that waits is copied out of node:dgram's 64 KiB buffer.
+ */
+class SerialSender {
+  #socket: UdpSocket | undefined;
+  readonly #items: { data: Uint8Array; to: UdpAddress }[] = [];
+  #head = 0;
+  #bytes = 0;
+  #busy = false;
+  readonly #failed: () => void;
+
+  constructor(failed: () => void, socket?: UdpSocket) {
+    this.#failed = failed;
+    this.#socket = socket;
   }
 
-  /** Hands a datagram to a socket, unless too many are in flight already. */
-  #transmit(socket: UdpSocket, data: Uint8Array, to: UdpAddress, way: "out" | "back"): boolean {
-    const inFlight = way === "out" ? this.#inFlightOut : this.#inFlightBack;
-    if (inFlight >= MAX_IN_FLIGHT) {
-      this.dropped.overflow++;
-      return false;
+  /** Sends on `socket` from now on, what waited first. */
+  attach(socket: UdpSocket): void {
+    this.#socket = socket;
+    this.#next();
+  }
+
+  /** The socket, once attached. */
+  get socket(): UdpSocket | undefined {
+    return this.#socket;
+  }
+
+  /** Sends `data` to `to` after what waits; false when too much waits already (not sent). */
+  push(data: Uint8Array, to: UdpAddress): boolean {
+    if (!this.#busy && this.#socket && this.#head === this.#items.length) {
+      this.#start(data, to);
+      return true;
     }
-    if (way === "out") this.#inFlightOut++;
-    else this.#inFlightBack++;
-    socket.send(data, to, (e) => {
-      if (way === "out") this.#inFlightOut--;
-      else this.#inFlightBack--;
-      if (e) this.dropped.send_failures++;
-    });
+    const held = this.#items.length - this.#head;
+    if (held >= MAX_QUEUED || this.#bytes + data.length > MAX_QUEUED_BYTES) return false;
+    const kept = data.byteLength * 2 < data.buffer.byteLength ? data.slice() : data;
+    this.#items.push({ data: kept, to });
+    this.#bytes += kept.length;
     return true;
   }
+
+  #start(data: Uint8Array, to: UdpAddress): void {
+    this.#busy = true;
+    this.#socket!.send(data, to, (e) => {
+      this.#busy = false;
+      if (e) this.#failed();
+      this.#next();
+    });
+  }
+
+  #next(): void {
+    if (this.#busy || !this.#socket || this.#socket.closed) return;
+    if (this.#head === this.#items.length) {
+      this.#items.length = 0;
+      this.#head = 0;
+      return;
+    }
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = DONE;
+    this.#bytes -= item.data.length;
+    this.#start(item.data, item.to);
+  }
 }
 
-/** An outgoing socket, or the datagrams waiting for it to be bound. */
-interface Outgoing {
-  socket?: UdpSocket;
-  waiting: { data: Uint8Array; to: UdpAddress }[];
-}
+const DONE = { data: new Uint8Array(0), to: { address: "", port: 0 } };
 
 function isReset(e: unknown): boolean {
   return e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
