@@ -254,7 +254,10 @@ class Association {
       const address = unmapped(literal.address);
       const family = ipFamily(address) === 4 ? 4 : 6;
       const rule = this.#options.destinations.refuses(undefined, address, to);
-      if (rule) return this.#refused(formatAddress(address, to), `refused by ${rule}`, true);
+      if (rule) {
+        const target = formatAddress(address, to);
+        return this.#refused(target, `${target} refused by ${rule}`, true);
+      }
       return this.#send(address, family, to, parsed.data);
     }
     this.#toName(host, to, parsed.data);
