@@ -404,11 +404,14 @@ Examples:
 `,
   proxy: `Usage: tcpkit proxy [HOST:]PORT [options]
 
-Serve SOCKS5 (RFC 1928: CONNECT; not BIND, nor UDP ASSOCIATE) and HTTP (CONNECT,
+Serve SOCKS5 (RFC 1928: CONNECT and UDP ASSOCIATE; not BIND) and HTTP (CONNECT,
 and plain http:// requests, forwarded) on one port, told apart by the client's
 first byte. Half-close is carried both ways. Each connection is logged on
 stderr when it ends: client, user, protocol, destination, bytes each way, how
 long, how it ended (denied, login refused, target not reached, closed...).
+A UDP association lasts as long as its TCP connection (or --idle-timeout with
+no datagram): datagrams only from the client, destinations checked as
+CONNECT's, fragments (FRAG not 0) dropped; its line counts datagrams each way.
 Listening on an address other than loopback needs --auth or --allow, or --open.
 
 Options:
@@ -434,6 +437,7 @@ Options:
                       over after DURATION (default ${PROXY_DEFAULTS.handshakeTimeoutMs / 1000}s)
       --idle-timeout DURATION
                       close a connection with no byte either way for DURATION
+                      (a UDP association: no datagram either way)
       --drain DURATION
                       on SIGTERM or SIGINT: let open connections finish for
                       DURATION (default ${PROXY_DEFAULTS.drainMs / 1000}s), close the rest, exit 0

@@ -220,8 +220,12 @@ export function encodeLoginStatus(ok: boolean): Uint8Array {
   return new Uint8Array([LOGIN_VERSION, ok ? 0 : 1]);
 }
 
-/** ATYP, the address and the port. */
-function encodeAddress({ host, port }: SocksAddress): Uint8Array {
+/**
+ * ATYP, the address and the port, as requests, replies and UDP headers carry them.
+ *
+ * @throws {RangeError} a port out of range, a malformed IPv6 address, a name SOCKS5 cannot carry
+ */
+export function encodeAddress({ host, port }: SocksAddress): Uint8Array {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Invalid port ${port}`);
   }
@@ -250,8 +254,12 @@ function addressLength(type: number, first: number): number | undefined {
   return undefined;
 }
 
-/** Parses ATYP, address and port at `at`; undefined when incomplete. Throws when malformed. */
-function parseAddress(
+/**
+ * Parses ATYP, address and port at `at`, and where they end; undefined when incomplete.
+ *
+ * @throws {Socks5ProtocolError} an unknown address type or an empty name
+ */
+export function parseAddress(
   bytes: Uint8Array,
   at: number,
 ): { address: SocksAddress; end: number } | undefined {

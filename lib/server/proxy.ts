@@ -38,6 +38,7 @@ import {
 import type { Reporter } from "../report.ts";
 import { type Handler, handlerOf, type SessionSummary } from "./server.ts";
 import { type Session, sessionEnd } from "./session.ts";
+import { associate } from "./socks5_udp.ts";
 
 /** What the proxy gives all its sessions. */
 export interface ProxyServerOptions {
@@ -82,7 +83,7 @@ export function proxyHandler(options: ProxyServerOptions): Handler {
 
 /** A session's handshake so far: what the client asked for, and who it is. */
 interface Asked {
-  protocol: "socks5" | "http" | "socks4" | "unknown";
+  protocol: "socks5" | "socks5-udp" | "http" | "socks4" | "unknown";
   user?: string;
   target?: string;
 }
@@ -156,6 +157,15 @@ async function proxyOne(
       return summary(session, asked, "bad-request", "neither SOCKS5 nor HTTP");
     }
     if ("end" in opened) return summary(session, asked, opened.end, opened.reason);
+    if ("associate" in opened) {
+      clearTimeout(timer);
+      return await associate(session, opened.associate, asked.user, {
+        destinations: options.destinations,
+        family: options.dial.family,
+        numeric: options.dial.numeric,
+        reporter: options.reporter,
+      });
+    }
     tunnel = opened.dialed;
     clearTimeout(timer);
     return await relay(session, tunnel, pending.bytes, asked);
@@ -171,8 +181,11 @@ async function proxyOne(
   }
 }
 
-/** A tunnel opened, or how the handshake ended without one. */
-type Opened = { dialed: Dialed } | { end: ProxyEnd; reason?: string };
+/** A tunnel opened, a UDP association asked for, or how the handshake ended without either. */
+type Opened =
+  | { dialed: Dialed }
+  | { associate: { host: string; port: number } }
+  | { end: ProxyEnd; reason?: string };
 
 /** The SOCKS5 handshake up to the reply. */
 async function socks5(pending: Pending, options: ProxyServerOptions, asked: Asked) {
@@ -210,6 +223,16 @@ async function socks5(pending: Pending, options: ProxyServerOptions, asked: Aske
   const request = await whole(parseRequest);
   if (!request) return { end: "no-request" as const };
   const { host, port } = request.address;
+  if (request.command === SocksCommand.udpAssociate) {
+    asked.protocol = "socks5-udp";
+    // Datagrams cannot go through an upstream proxy's TCP tunnel, and must not bypass it.
+    if (!options.dial.proxy) return { associate: { host, port } };
+    await writeAll(conn, encodeReply(SocksReply.commandNotSupported));
+    return {
+      end: "bad-request" as const,
+      reason: "UDP ASSOCIATE is not served through an upstream proxy (--proxy)",
+    };
+  }
   asked.target = escapeText(formatAddress(host, port));
   if (request.command !== SocksCommand.connect) {
     await writeAll(conn, encodeReply(SocksReply.commandNotSupported));
@@ -217,8 +240,6 @@ async function socks5(pending: Pending, options: ProxyServerOptions, asked: Aske
       end: "bad-request" as const,
       reason: request.command === SocksCommand.bind
         ? "BIND is not served"
-        : request.command === SocksCommand.udpAssociate
-        ? "UDP ASSOCIATE is not served"
         : `command ${request.command}`,
     };
   }
