@@ -85,7 +85,7 @@ Deno.test("every tcpkit command line of the README's code blocks is one tcpkit t
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   const lines = codeLines(readme);
   // A block that shows an error prints it after the command: leave those commands out.
-  const shown = lines.filter((line, i) => !lines[i + 1]?.startsWith("tcpkit: "));
+  const shown = lines.filter((_line, i) => !lines[i + 1]?.startsWith("tcpkit: "));
   assertEquals(usageErrors(shown, 40), []);
 });
 
