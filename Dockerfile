@@ -7,7 +7,7 @@ WORKDIR /src
 COPY deno.json deno.lock main.ts ./
 COPY lib ./lib
 # The permissions the tests run tcpkit with.
-RUN deno compile --allow-net --allow-read --allow-write --allow-env=http_proxy,HTTPS_PROXY,https_proxy,NO_PROXY,no_proxy --v8-flags=--max-semi-space-size=4 --output /out/tcpkit main.ts
+RUN deno compile --allow-net --allow-read --allow-write --allow-env=http_proxy,HTTPS_PROXY,https_proxy,NO_PROXY,no_proxy --unstable-net --v8-flags=--max-semi-space-size=4 --output /out/tcpkit main.ts
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/tcpkit /usr/local/bin/tcpkit

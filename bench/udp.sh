@@ -10,7 +10,7 @@
 #       socat's at SOCAT_SESSIONS (one process a session: RSS summed over its processes).
 #
 # Usage: bash bench/udp.sh [RUNS]   (environment: PARTS=abc COUNT=50000 SIZE=512 INFLIGHT=32
-#        SESSIONS=10000 SOCAT_SESSIONS=1000 TCPKIT="deno run -A main.ts")
+#        SESSIONS=10000 SOCAT_SESSIONS=1000 TCPKIT="deno run -A --unstable-net main.ts")
 # Each run rotates which of tcpkit and socat goes first; the ratio is socat_time/tcpkit_time
 # (above 1.0: tcpkit took less time).
 set -euo pipefail
@@ -22,7 +22,7 @@ SIZE=${SIZE:-512}
 INFLIGHT=${INFLIGHT:-32}
 SESSIONS=${SESSIONS:-10000}
 SOCAT_SESSIONS=${SOCAT_SESSIONS:-1000}
-read -r -a TCPKIT <<<"${TCPKIT:-deno run -A main.ts}"
+read -r -a TCPKIT <<<"${TCPKIT:-deno run -A --unstable-net main.ts}"
 LOAD=bench/udp_load.py
 ulimit -n "$((SESSIONS * 2 + 256))" 2>/dev/null || true
 PIDS=()

@@ -129,6 +129,13 @@ function notThe(
 
 const SILENT: ProbeOutcome = Object.freeze({ state: "open|filtered" });
 
+/** A probe waiting for its reply. */
+interface Waiting {
+  family: 4 | 6;
+  reply: (reply: Uint8Array) => void;
+  fail: (error: Error) => void;
+}
+
 /**
  * Probes every job (pairs of address index and port in `jobs`) once, `concurrency` at a time,
  * calling `onResult` with each job's outcome as it comes. Fresh sockets each call (one a family),
@@ -142,13 +149,19 @@ export async function probeUdp(
 ): Promise<void> {
   const count = jobs.length / 2;
   const sockets = new Map<4 | 6, Promise<UdpSocket>>();
-  const waiting = new Map<string, (reply: Uint8Array) => void>();
+  const waiting = new Map<string, Waiting>();
+  /** A socket whose receiving failed: its probes fail with this, never pass for silence. */
+  const broken = new Map<4 | 6, Error>();
   const key = (address: string, port: number) => `${unmapped(address)}|${port}`;
   const socketFor = (family: 4 | 6) => {
     let socket = sockets.get(family);
     if (!socket) {
       socket = UdpSocket.bind(family === 6 ? "::" : "0.0.0.0", 0).then((s) => {
-        s.onDatagram = (data, from) => waiting.get(key(from.address, from.port))?.(data);
+        s.onError = (e) => {
+          broken.set(family, e);
+          for (const probe of [...waiting.values()]) if (probe.family === family) probe.fail(e);
+        };
+        s.onDatagram = (data, from) => waiting.get(key(from.address, from.port))?.reply(data);
         return s;
       });
       sockets.set(family, socket);
@@ -159,11 +172,17 @@ export async function probeUdp(
     const address = addresses[jobs[2 * job]];
     const port = jobs[2 * job + 1];
     const to: UdpAddress = { address, port };
+    const family = address.includes(":") ? 6 : 4;
     let socket: UdpSocket;
     try {
-      socket = await socketFor(address.includes(":") ? 6 : 4);
+      socket = await socketFor(family);
     } catch (e) {
       onResult(job, failed(e));
+      return;
+    }
+    const brokenBy = broken.get(family);
+    if (brokenBy) {
+      onResult(job, failed(brokenBy));
       return;
     }
     const probe = makeProbe(port, options, Date.now());
@@ -179,10 +198,14 @@ export async function probeUdp(
       const abort = () => done(SILENT);
       const timer = setTimeout(() => done(SILENT), options.timeoutMs);
       options.signal?.addEventListener("abort", abort, { once: true });
-      waiting.set(k, (reply) => {
-        const rtt = performance.now() - started;
-        const verdict = probe.judge(reply, Date.now());
-        done({ state: verdict.state, ms: { connect: rtt }, reason: verdict.reason });
+      waiting.set(k, {
+        family,
+        reply: (reply) => {
+          const rtt = performance.now() - started;
+          const verdict = probe.judge(reply, Date.now());
+          done({ state: verdict.state, ms: { connect: rtt }, reason: verdict.reason });
+        },
+        fail: (e) => done(failed(e)),
       });
       socket.send(probe.datagram, to, (e) => {
         if (e) done(failed(e));

@@ -41,7 +41,7 @@ export class DatagramQueue implements ChunkSource {
 
   /**
    * Adds a datagram; false when it was dropped (the queue full, or ended). A datagram that waits
-   * is copied when it is a small part of its buffer (node:dgram receives each into 64 KiB).
+   * is copied when it is a small part of its buffer, so that a short one never holds a large one.
    */
   push(datagram: Uint8Array): boolean {
     if (this.#ended) return false;

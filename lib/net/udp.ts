@@ -1,16 +1,19 @@
 /**
- * UDP sockets: node:dgram behind one small class that turns its events into callbacks and
- * promises, with its 'error' listener attached at creation and kept until it is closed. Binding
- * to listen (one address or every interface) and "dialing" (a resolved peer, a bound source).
+ * UDP sockets: Deno's own datagram sockets (`Deno.listenDatagram`, which needs `--unstable-net`)
+ * behind one small class that turns them into callbacks: one receive loop per socket into a
+ * reused buffer, each datagram copied out at its own size; sends without a promise each, bounded
+ * in number. Binding to listen (one address or every interface) and "dialing" (a resolved peer,
+ * a bound source).
  *
- * node:dgram, not `Deno.listenDatagram`: the latter still needs `--unstable-net` in Deno 2.9.6
- * (docs/architecture.md says more).
+ * Not node:dgram: under Deno its receives allocate and zero a fresh 64 KiB buffer per datagram,
+ * which made forward -u 3 times slower and cost 64 KiB per idle socket (docs/architecture.md,
+ * docs/benchmarks.md).
  */
-import dgram from "node:dgram";
 import { NetError } from "../errors.ts";
 import { formatAddress, ipFamily } from "./address.ts";
 import type { UdpEndpoint } from "./endpoint.ts";
-import { classifyFailure, toNetError } from "./errors.ts";
+import { classifyFailure, isClosedLocally, toNetError } from "./errors.ts";
+import { ReceiveBuffers } from "./receive_buffers.ts";
 import { resolve } from "./resolve.ts";
 
 export { MAX_DATAGRAM } from "../io/datagram_pump.ts";
@@ -24,69 +27,81 @@ export interface UdpAddress {
   port: number;
 }
 
-/** Called with each datagram received: `data` is the datagram's own buffer. */
+/** Called with each datagram received: `data` is the datagram's own buffer, its exact size. */
 export type DatagramHandler = (data: Uint8Array, from: UdpAddress) => void;
 
 /**
- * One bound UDP socket. Datagrams go to {@linkcode onDatagram} as they arrive (node:dgram has
- * no backpressure: a reader that cannot keep up queues or drops, as the kernel does); failures
- * after binding go to {@linkcode onError}.
+ * The most bytes handed to the system and not yet seen taken, over every socket of the process.
+ * Sends on loopback and a LAN complete at once; past this bound (send buffers that stay full) a
+ * datagram is dropped with an error, as UDP may, rather than held in memory without end.
+ */
+export const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+let bytesInFlight = 0;
+
+/** Every socket's receive buffer comes from here. */
+const receiveBuffers = new ReceiveBuffers();
+
+/**
+ * One bound UDP socket. Datagrams go to {@linkcode onDatagram} as they arrive, one at a time: the
+ * socket receives the next once the handler has returned (a slow handler leaves datagrams to the
+ * kernel's receive buffer, which drops them when full); failures after binding go to
+ * {@linkcode onError}.
  */
 export class UdpSocket {
-  /** Each datagram received. */
-  onDatagram: DatagramHandler = () => {};
-  /** A failure of the socket after it was bound (the listener stays attached until closed). */
+  /** A failure of the socket after it was bound; receiving stops (the owner closes it). */
   onError: (error: Error) => void = () => {};
   /** The address bound. */
   readonly address: string;
   /** The port bound. */
   readonly port: number;
-  readonly #socket: dgram.Socket;
+  readonly #conn: Deno.DatagramConn;
+  /** An IPv6 socket asked not to take IPv4: datagrams from IPv4-mapped senders are ignored. */
+  readonly #ipv6Only: boolean;
+  #onDatagram: DatagramHandler = () => {};
+  #receiving = false;
   #closed = false;
 
-  private constructor(socket: dgram.Socket) {
-    this.#socket = socket;
-    const bound = socket.address();
-    this.address = bound.address;
+  private constructor(conn: Deno.DatagramConn, ipv6Only: boolean) {
+    this.#conn = conn;
+    this.#ipv6Only = ipv6Only;
+    const bound = conn.addr as Deno.NetAddr;
+    this.address = bound.hostname;
     this.port = bound.port;
-    socket.on("message", (data: Uint8Array, from: dgram.RemoteInfo) => {
-      this.onDatagram(data, { address: from.address, port: from.port });
-    });
-    socket.on("error", (e: Error) => {
-      if (!this.#closed) this.onError(e);
-    });
   }
 
   /**
    * Binds a socket of the address's family to `address`:`port` (0 for any free port);
    * `dualStack` lets an IPv6 socket on `::` take IPv4 datagrams too.
    *
-   * @throws {NetError} address in use, not available, permission denied
+   * @throws {NetError} address in use, not available, permission denied; UDP without
+   *   `--unstable-net`
    */
   static bind(address: string, port: number, dualStack = false): Promise<UdpSocket> {
-    const v6 = ipFamily(address) === 6;
-    return new Promise((resolve, reject) => {
-      let socket: dgram.Socket;
-      const failed = (e: unknown) => {
-        try {
-          socket?.close();
-        } catch {
-          // never bound
-        }
-        reject(bindError(e, address, port));
-      };
-      try {
-        socket = dgram.createSocket({ type: v6 ? "udp6" : "udp4", ipv6Only: v6 && !dualStack });
-        // Attached first: a failed bind is reported as an event.
-        socket.once("error", failed);
-        socket.bind(port, address, () => {
-          socket.off("error", failed);
-          resolve(new UdpSocket(socket));
+    try {
+      if (typeof Deno.listenDatagram !== "function") {
+        throw new NetError("other", `cannot listen on udp ${formatAddress(address, port)}`, {
+          detail: "UDP needs Deno's --unstable-net flag",
+          hint: "run tcpkit as released, or add --unstable-net to deno run",
         });
-      } catch (e) {
-        failed(e);
       }
-    });
+      const conn = Deno.listenDatagram({ transport: "udp", hostname: address, port });
+      return Promise.resolve(new UdpSocket(conn, ipFamily(address) === 6 && !dualStack));
+    } catch (e) {
+      return Promise.reject(e instanceof NetError ? e : bindError(e, address, port));
+    }
+  }
+
+  /** Each datagram received. Receiving starts once a handler is set, so that none is missed. */
+  get onDatagram(): DatagramHandler {
+    return this.#onDatagram;
+  }
+
+  set onDatagram(handler: DatagramHandler) {
+    this.#onDatagram = handler;
+    if (!this.#receiving && !this.#closed) {
+      this.#receiving = true;
+      void this.#receive();
+    }
   }
 
   /** Whether the socket was closed. */
@@ -94,24 +109,75 @@ export class UdpSocket {
     return this.#closed;
   }
 
+  /** Receives until closed or failed, into one reused buffer; never rejects. */
+  async #receive(): Promise<void> {
+    const buffer = receiveBuffers.take();
+    try {
+      while (!this.#closed) {
+        let datagram: Uint8Array;
+        let from: Deno.NetAddr;
+        try {
+          const [view, sender] = await this.#conn.receive(buffer);
+          // Copied out at its own size: the buffer takes the next datagram.
+          datagram = view.slice();
+          from = sender as Deno.NetAddr;
+        } catch (e) {
+          if (this.#closed || isClosedLocally(e)) return;
+          // An ICMP error (port unreachable) reported on a receive: Linux does so only on a
+          // connected socket, which these never are, but one such error is no reason to stop.
+          const failure = classifyFailure(e);
+          if (failure === "refused" || failure === "host-unreachable") continue;
+          this.#fail(e);
+          return;
+        }
+        if (this.#ipv6Only && from.hostname.startsWith("::ffff:")) continue;
+        try {
+          this.#onDatagram(datagram, { address: from.hostname, port: from.port });
+        } catch (e) {
+          this.#fail(e);
+          return;
+        }
+      }
+    } finally {
+      // The receive has ended: nothing writes into the buffer any more.
+      receiveBuffers.give(buffer);
+    }
+  }
+
+  #fail(e: unknown): void {
+    if (!this.#closed) this.onError(e instanceof Error ? e : new Error(String(e)));
+  }
+
   /**
    * Sends one datagram to `to` (an IP address); `done` is told when the system took it, or why
-   * not. Without a promise: a forwarder sends tens of thousands a second.
+   * not. Without a promise to await: a forwarder sends tens of thousands a second.
    */
   send(data: Uint8Array, to: UdpAddress, done?: (error: Error | null) => void): void {
-    if (this.#closed) {
+    const size = data.length;
+    if (this.#closed || bytesInFlight + size > MAX_BYTES_IN_FLIGHT) {
       done?.(
-        new NetError("other", `cannot send to ${formatAddress(to.address, to.port)}`, {
-          detail: "the socket is closed",
+        new NetError("other", `cannot send ${size} B to ${formatAddress(to.address, to.port)}`, {
+          detail: this.#closed ? "the socket is closed" : "too many datagrams waiting to be sent",
         }),
       );
       return;
     }
+    bytesInFlight += size;
+    let sending: Promise<number>;
     try {
-      this.#socket.send(data, to.port, to.address, done && ((e) => done(e ?? null)));
+      sending = this.#conn.send(data, { transport: "udp", hostname: to.address, port: to.port });
     } catch (e) {
+      bytesInFlight -= size;
       done?.(e instanceof Error ? e : new Error(String(e)));
+      return;
     }
+    sending.then(() => {
+      bytesInFlight -= size;
+      done?.(null);
+    }, (e) => {
+      bytesInFlight -= size;
+      done?.(e instanceof Error ? e : new Error(String(e)));
+    });
   }
 
   /** Sends one datagram, resolving once the system took it. */
@@ -124,12 +190,12 @@ export class UdpSocket {
     });
   }
 
-  /** Closes the socket; idempotent. Its pending receive ends. */
+  /** Closes the socket; idempotent. Its pending receive ends, and no handler is called again. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      this.#socket.close();
+      this.#conn.close();
     } catch {
       // already closed
     }

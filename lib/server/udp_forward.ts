@@ -96,7 +96,7 @@ export async function runUdpForwarder(options: UdpForwarderOptions): Promise<num
       peer,
       client,
       traffic: new DatagramTraffic(),
-      pending: [first.slice()],
+      pending: [first],
       ended: false,
     };
     sessions.add(key, session);
@@ -137,7 +137,7 @@ export async function runUdpForwarder(options: UdpForwarderOptions): Promise<num
     const session = sessions.touch(key);
     if (session) {
       if (session.upstream) return toTarget(session, data);
-      if (session.pending!.length < MAX_PENDING) session.pending!.push(data.slice());
+      if (session.pending!.length < MAX_PENDING) session.pending!.push(data);
       return;
     }
     if (draining) return;
