@@ -60,6 +60,9 @@ export class UdpSocket {
   #onDatagram: DatagramHandler = () => {};
   #receiving = false;
   #closed = false;
+  /** Sends waiting for the one in flight, in order. */
+  #queue: { data: Uint8Array; to: UdpAddress; done?: (error: Error | null) => void }[] = [];
+  #sending = false;
 
   private constructor(conn: Deno.DatagramConn, ipv6Only: boolean) {
     this.#conn = conn;
@@ -163,21 +166,35 @@ export class UdpSocket {
       return;
     }
     bytesInFlight += size;
+    // One send at a time on a socket: sends started in the same turn of the event loop reach
+    // the system in no set order (a burst of eight went out reversed), and datagrams keep theirs.
+    if (this.#sending) this.#queue.push({ data, to, done });
+    else this.#start(data, to, done);
+  }
+
+  #start(data: Uint8Array, to: UdpAddress, done?: (error: Error | null) => void): void {
+    this.#sending = true;
+    const finish = (error: Error | null) => {
+      bytesInFlight -= data.length;
+      done?.(error);
+      const next = this.#queue.shift();
+      if (next === undefined) this.#sending = false;
+      else if (this.#closed) {
+        this.#sending = false;
+        for (const waiting of [next, ...this.#queue.splice(0)]) {
+          bytesInFlight -= waiting.data.length;
+          waiting.done?.(new NetError("other", "cannot send", { detail: "the socket is closed" }));
+        }
+      } else this.#start(next.data, next.to, next.done);
+    };
     let sending: Promise<number>;
     try {
       sending = this.#conn.send(data, { transport: "udp", hostname: to.address, port: to.port });
     } catch (e) {
-      bytesInFlight -= size;
-      done?.(e instanceof Error ? e : new Error(String(e)));
+      finish(e instanceof Error ? e : new Error(String(e)));
       return;
     }
-    sending.then(() => {
-      bytesInFlight -= size;
-      done?.(null);
-    }, (e) => {
-      bytesInFlight -= size;
-      done?.(e instanceof Error ? e : new Error(String(e)));
-    });
+    sending.then(() => finish(null), (e) => finish(e instanceof Error ? e : new Error(String(e))));
   }
 
   /** Sends one datagram, resolving once the system took it. */

@@ -159,3 +159,22 @@ Deno.test("ReceiveBuffers cuts buffers from slabs and reuses what is given back"
   pool.give(b);
   assertEquals(pool.take(), b);
 });
+
+Deno.test("UdpSocket sends a burst started in one turn in order, each told in order", async () => {
+  const a = await receiver();
+  const b = await UdpSocket.bind("127.0.0.1", 0);
+  try {
+    const to = { address: "127.0.0.1", port: a.socket.port };
+    const sizes = [1, 1000, 65_000, 0, 3, 7, 2000, 5, 60_000, 2];
+    const told: number[] = [];
+    // No await between them: the system would otherwise take them in no set order.
+    for (const size of sizes) b.send(new Uint8Array(size), to, (e) => e || told.push(size));
+    await until(() => a.got.length === sizes.length, "every datagram came");
+    assertEquals(a.got.map(({ data }) => data.length), sizes);
+    assertEquals(told, sizes);
+    assertEquals(a.errors, []);
+  } finally {
+    a.socket.close();
+    b.close();
+  }
+});
