@@ -392,9 +392,9 @@ class Association {
 }
 
 /**
- * One socket's sends, one at a time and in order: Deno 2.9.6's node:dgram reorders sends made
- * back to back (five sends of 1, 1000, 65497, 0 and 3 bytes arrived as 3, 0, 65497, 1000, 1).
- * What waits is bounded; a datagram that waits is copied out of node:dgram's 64 KiB buffer.
+ * One association's sends on one socket, one at a time and in order, held until the socket is
+ * bound: what waits is bounded per association (the socket's own queue is bounded only for the
+ * whole process), and a datagram that waits is copied out of a larger receive buffer.
  */
 class SerialSender {
   #socket: UdpSocket | undefined;
