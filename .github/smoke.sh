@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of a tcpkit executable through every path a compiled binary does differently from
 # `deno run`: stdin read by a Worker, check's probing Workers, the name lookup Worker (node:dns),
-# the generated TLS certificate (npm @peculiar/x509) and node:tls with a pin, JSON output.
+# the generated TLS certificate (npm @peculiar/x509) and node:tls with a pin, JSON output, an
+# HTTP check (node:http), UDP (Deno's datagram sockets, --unstable-net) and a SOCKS5 proxy.
 #
 #   bash .github/smoke.sh BINARY [VERSION]
 #
@@ -193,5 +194,50 @@ bounded 30 "$bin" connect --tls --pin "$wrong" "127.0.0.1:$tls" --send x >/dev/n
 [ "$status" -eq 5 ] || fail "connect with a wrong pin exited $status, not 5"
 grep -q '^tcpkit: ' "$work/wrong-pin.log" || fail "a wrong pin said: $(cat "$work/wrong-pin.log")"
 step "TLS: generated certificate, pinned connect from the announced line, a wrong pin exits 5"
+
+# 6. An HTTP check (node:http over tcpkit's dial): serve --reply answers one request with a 200.
+start_server http 127.0.0.1:0 --reply $'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'
+http=$port
+status=0
+bounded 30 "$bin" check "http://127.0.0.1:$http/healthz" --expect-body ok --json >"$work/http.json" \
+  2>"$work/http.log" || status=$?
+[ "$status" -eq 0 ] || fail "check http://127.0.0.1:$http/healthz exited $status"
+json_lines "$work/http.json"
+grep -q '"status":200' "$work/http.json" || fail "check http:// reported no status 200"
+step "HTTP check: node:http, status 200, the body expected, JSON Lines"
+
+# 7. UDP (Deno's datagram sockets, --unstable-net baked in): a datagram to serve -u --echo and back.
+: >"$work/udp.log"
+"$bin" serve -u 127.0.0.1:0 -k --echo </dev/null >/dev/null 2>>"$work/udp.log" &
+servers="$servers $!"
+udp=""
+i=0
+while [ -z "$udp" ] && [ "$i" -lt 200 ]; do
+  udp=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/udp.log" | head -n 1 || true)
+  [ -n "$udp" ] || sleep 0.1
+  i=$((i + 1))
+done
+[ -n "$udp" ] || fail "serve -u did not announce its address in 20 s"
+out=$(bounded 30 "$bin" connect -u "127.0.0.1:$udp" --send datagram --idle-timeout 1s 2>"$work/udp-connect.log") ||
+  fail "connect -u exited $?"
+[ "$out" = datagram ] || fail "connect -u got: $out"
+step "UDP: a datagram echoed by serve -u"
+
+# 8. Through a proxy: tcpkit proxy on loopback, connect --proxy socks5:// to the echo server.
+: >"$work/proxy.log"
+"$bin" proxy 127.0.0.1:0 </dev/null >/dev/null 2>>"$work/proxy.log" &
+servers="$servers $!"
+proxy=""
+i=0
+while [ -z "$proxy" ] && [ "$i" -lt 200 ]; do
+  proxy=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/proxy.log" | head -n 1 || true)
+  [ -n "$proxy" ] || sleep 0.1
+  i=$((i + 1))
+done
+[ -n "$proxy" ] || fail "proxy did not announce its address in 20 s"
+out=$(bounded 30 "$bin" connect "127.0.0.1:$keep" --proxy "socks5://127.0.0.1:$proxy" --send proxied \
+  2>"$work/proxy-connect.log") || fail "connect --proxy exited $?"
+[ "$out" = proxied ] || fail "connect --proxy got: $out"
+step "proxy: tcpkit proxy, and connect through it with --proxy socks5://"
 
 echo "smoke: all passed ($bin)"
