@@ -31,6 +31,7 @@ require_tools microsocks danted nc python3
 bench_init
 
 tcpkit_cmd=(deno run --quiet --allow-net --allow-read --allow-write
+  --allow-env=http_proxy,HTTPS_PROXY,https_proxy,NO_PROXY,no_proxy --unstable-net
   --v8-flags=--max-semi-space-size=4 "$repo_dir/main.ts")
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 200); do nc -z 127.0.0.1 "$1" 2>/dev/null && return; sleep 0.05; done; die "port $1 never opened"; }
@@ -92,7 +93,7 @@ printf '  ratio microsocks/tcpkit %.2f, dante/tcpkit %.2f\n' \
 rm -f "$work_dir/data"
 fi
 
-python3 "$lib_dir/forward_load.py" echo --port 0 >"$work_dir/echo.json" &
+setsid python3 "$lib_dir/forward_load.py" echo --port 0 >"$work_dir/echo.json" &
 groups+=($!)
 for _ in $(seq 100); do grep -q port "$work_dir/echo.json" 2>/dev/null && break; sleep 0.05; done
 echo_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$work_dir/echo.json")
@@ -115,27 +116,28 @@ fi
 echo "== (c) memory per idle proxied connection ($idle held open; proxies started afresh)"
 ulimit -n $((4 * idle + 256)) 2>/dev/null || true
 if [[ $parts != c ]]; then
-  for name in "${names[@]}"; do kill -TERM -- "-${ppid[$name]}" 2>/dev/null || true; done
+  for name in "${names[@]}"; do kill -KILL -- "-${ppid[$name]}" 2>/dev/null || true; done
+  for name in "${names[@]}"; do
+    for _ in $(seq 100); do pgrep -g "${ppid[$name]}" >/dev/null || break; sleep 0.05; done
+  done
   start_proxies
 fi
 sleep 1
-rss_of() { # the sum of VmRSS (kB) over the process group of what listens on port $1
-  local pid pgid total=0 p
-  pid=$(ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
-  pgid=$(ps -o pgid= "$pid" | tr -d ' ')
-  for p in $(pgrep -g "$pgid"); do
+rss_of() { # the sum of VmRSS (kB) over the process group of proxy $1 (setsid made it a leader)
+  local total=0 p
+  for p in $(pgrep -g "${ppid[$1]}"); do
     total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
   done
   echo "$total"
 }
 for name in "${names[@]}"; do
-  before=$(rss_of "${pport[$name]}")
+  before=$(rss_of "$name")
   python3 "$lib_dir/proxy_load.py" idle --proxy "${pport[$name]}" --target "$echo_port" \
     --count "$idle" >"$work_dir/idle.json" &
   holder=$!
   for _ in $(seq 600); do grep -q open "$work_dir/idle.json" 2>/dev/null && break; sleep 0.1; done
   sleep 2
-  after=$(rss_of "${pport[$name]}")
+  after=$(rss_of "$name")
   kill -TERM "$holder"; wait "$holder" 2>/dev/null || true
   printf '  %-10s %s; RSS %d -> %d kB: %.1f KiB per connection\n' "$name" \
     "$(cat "$work_dir/idle.json")" "$before" "$after" "$(echo "($after - $before) / $idle" | bc -l)"
