@@ -75,13 +75,13 @@ bounded() {
   return "$status"
 }
 
-# start_server NAME ARGS...: starts `tcpkit serve ARGS...` with its stderr in NAME.log and waits
-# for its announced port; sets $port and $pid.
-start_server() {
+# start_tcpkit NAME ARGS...: starts `tcpkit ARGS...` (a server) with its stderr in NAME.log and
+# waits for its announced port on 127.0.0.1; sets $port and $pid.
+start_tcpkit() {
   local name=$1
   shift
   : >"$work/$name.log" # made before the server starts, so that the wait below can read it
-  "$bin" serve "$@" </dev/null >"$work/$name.out" 2>>"$work/$name.log" &
+  "$bin" "$@" </dev/null >"$work/$name.out" 2>>"$work/$name.log" &
   pid=$!
   servers="$servers $pid"
   local i=0
@@ -89,11 +89,18 @@ start_server() {
   while [ "$i" -lt 200 ]; do
     port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/$name.log" | head -n 1 || true)
     [ -n "$port" ] && return 0
-    kill -0 "$pid" 2>/dev/null || fail "serve $* exited before listening"
+    kill -0 "$pid" 2>/dev/null || fail "$* exited before listening"
     sleep 0.1
     i=$((i + 1))
   done
-  fail "serve $* did not announce its address in 20 s"
+  fail "$* did not announce its address in 20 s"
+}
+
+# start_server NAME ARGS...: `tcpkit serve ARGS...`, as start_tcpkit.
+start_server() {
+  local name=$1
+  shift
+  start_tcpkit "$name" serve "$@"
 }
 
 # json_lines FILE: every line of FILE is one JSON object.
@@ -207,34 +214,16 @@ grep -q '"status":200' "$work/http.json" || fail "check http:// reported no stat
 step "HTTP check: node:http, status 200, the body expected, JSON Lines"
 
 # 7. UDP (Deno's datagram sockets, --unstable-net baked in): a datagram to serve -u --echo and back.
-: >"$work/udp.log"
-"$bin" serve -u 127.0.0.1:0 -k --echo </dev/null >/dev/null 2>>"$work/udp.log" &
-servers="$servers $!"
-udp=""
-i=0
-while [ -z "$udp" ] && [ "$i" -lt 200 ]; do
-  udp=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/udp.log" | head -n 1 || true)
-  [ -n "$udp" ] || sleep 0.1
-  i=$((i + 1))
-done
-[ -n "$udp" ] || fail "serve -u did not announce its address in 20 s"
+start_server udp -u 127.0.0.1:0 -k --echo
+udp=$port
 out=$(bounded 30 "$bin" connect -u "127.0.0.1:$udp" --send datagram --idle-timeout 1s 2>"$work/udp-connect.log") ||
   fail "connect -u exited $?"
 [ "$out" = datagram ] || fail "connect -u got: $out"
 step "UDP: a datagram echoed by serve -u"
 
 # 8. Through a proxy: tcpkit proxy on loopback, connect --proxy socks5:// to the echo server.
-: >"$work/proxy.log"
-"$bin" proxy 127.0.0.1:0 </dev/null >/dev/null 2>>"$work/proxy.log" &
-servers="$servers $!"
-proxy=""
-i=0
-while [ -z "$proxy" ] && [ "$i" -lt 200 ]; do
-  proxy=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/proxy.log" | head -n 1 || true)
-  [ -n "$proxy" ] || sleep 0.1
-  i=$((i + 1))
-done
-[ -n "$proxy" ] || fail "proxy did not announce its address in 20 s"
+start_tcpkit proxy proxy 127.0.0.1:0
+proxy=$port
 out=$(bounded 30 "$bin" connect "127.0.0.1:$keep" --proxy "socks5://127.0.0.1:$proxy" --send proxied \
   2>"$work/proxy-connect.log") || fail "connect --proxy exited $?"
 [ "$out" = proxied ] || fail "connect --proxy got: $out"
