@@ -3,6 +3,7 @@
  * TLS over), and a node TLS socket as a `Deno.Conn` (for everything above lib/net). node:tls is
  * the one TLS that can skip verification per connection and show the peer's certificate.
  */
+import { readableOf, writableOf } from "./conn_streams.ts";
 import { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 import { connSource } from "../io/chunks.ts";
@@ -261,24 +262,12 @@ export class SocketConn implements Deno.Conn {
 
   /** The connection's bytes as a web stream (a convenience: tcpkit itself reads with `read`). */
   get readable(): ReadableStream<Uint8Array<ArrayBuffer>> {
-    return this.#readable ??= new ReadableStream({
-      pull: async (controller) => {
-        const buffer = new Uint8Array(READ_SIZE);
-        const n = await this.read(buffer);
-        if (n === null) controller.close();
-        else controller.enqueue(buffer.subarray(0, n));
-      },
-    });
+    return this.#readable ??= readableOf(this, READ_SIZE);
   }
 
   /** A web stream to write to the connection (its close is a half-close). */
   get writable(): WritableStream<Uint8Array<ArrayBufferLike>> {
-    return this.#writable ??= new WritableStream({
-      write: async (chunk) => {
-        await this.write(chunk);
-      },
-      close: () => this.closeWrite(),
-    });
+    return this.#writable ??= writableOf(this);
   }
 
   /** Kept for the interface: the connection underneath keeps the process alive as it is. */

@@ -5,6 +5,7 @@
  * could not tell one end that the other was reset. node:net's `resetAndDestroy()` sets
  * SO_LINGER 0 and closes, which sends an RST. The forwarder's plain TCP connections are these.
  */
+import { readableOf, writableOf } from "./conn_streams.ts";
 import * as net from "node:net";
 import { type ChunkSource, MAX_BUFFER_SIZE as MAX_READ_SIZE } from "../io/chunks.ts";
 import { resetQuietly, type Resettable } from "./close.ts";
@@ -209,24 +210,12 @@ export class TcpConn implements Deno.Conn, Resettable {
 
   /** The connection's bytes as a web stream (tcpkit itself reads with `read`). */
   get readable(): ReadableStream<Uint8Array<ArrayBuffer>> {
-    return this.#readable ??= new ReadableStream({
-      pull: async (controller) => {
-        const buffer = new Uint8Array(MAX_READ_SIZE);
-        const n = await this.read(buffer);
-        if (n === null) controller.close();
-        else controller.enqueue(buffer.subarray(0, n));
-      },
-    });
+    return this.#readable ??= readableOf(this, MAX_READ_SIZE);
   }
 
   /** A web stream to write to the connection (its close is a half-close). */
   get writable(): WritableStream<Uint8Array<ArrayBufferLike>> {
-    return this.#writable ??= new WritableStream({
-      write: async (chunk) => {
-        await this.write(chunk.slice());
-      },
-      close: () => this.closeWrite(),
-    });
+    return this.#writable ??= writableOf(this, true);
   }
 
   /** Kept for the interface. */
