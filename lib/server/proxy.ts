@@ -566,8 +566,16 @@ class PlainHttp {
         upstream.on("response", (answer) => {
           const back = { ...answer.headers };
           for (const hop of HOP_BY_HOP) delete back[hop];
-          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, back);
           answer.on("error", () => res.destroy());
+          try {
+            res.writeHead(answer.statusCode ?? 502, answer.statusMessage, back);
+          } catch {
+            // A status line or header node:http will not write again (a control character in
+            // the reason): the origin's answer is refused, not the process ended.
+            answer.destroy();
+            upstream.destroy();
+            return refuse(502);
+          }
           answer.pipe(res);
         });
         req.pipe(upstream);

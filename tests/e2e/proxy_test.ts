@@ -515,3 +515,32 @@ Deno.test("forward carries clients to a verified tls:// target through --proxy",
   const out = await tcpkit(["connect", `127.0.0.1:${forwarder.port}`, "--send", "through"]);
   assertEquals([out.code, out.stdout], [0, "through"], out.stderr);
 });
+
+Deno.test("tcpkit proxy answers 502 to an origin's status line it cannot pass on, and goes on", async () => {
+  const origin = new Running([
+    "python3",
+    "-c",
+    `
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print("port", s.getsockname()[1], flush=True)
+for _ in range(2):
+    c, _ = s.accept(); c.recv(65536)
+    c.sendall(b"HTTP/1.1 200 O\\x01K\\r\\nContent-Length: 2\\r\\n\\r\\nhi"); c.close()
+`,
+  ]);
+  const port = Number((await origin.stdout.waitFor(/port (\d+)\n/))[1]);
+  await using proxy = await proxyServer();
+  const ask = () =>
+    bash(`python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", ${proxy.port})); s.settimeout(10)
+s.sendall(b"GET http://127.0.0.1:${port}/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+print(s.recv(100).split(b"\\r\\n")[0].decode())'`);
+  assertEquals((await ask()).stdout.trim(), "HTTP/1.1 502 Bad Gateway");
+  assertEquals((await ask()).stdout.trim(), "HTTP/1.1 502 Bad Gateway");
+  await origin.result();
+  proxy.kill("SIGTERM");
+  const out = await proxy.result();
+  assert(!out.stderr.includes("Uncaught"), out.stderr);
+});
