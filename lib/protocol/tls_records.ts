@@ -31,6 +31,11 @@ export class HandshakeReader {
     return this.#asked;
   }
 
+  /** The bytes held, of records and of messages not yet whole: never much over 64 KiB. */
+  get held(): number {
+    return this.#bytes.length + this.#messages.length;
+  }
+
   /** Takes the next bytes the server sent. */
   push(chunk: Uint8Array): void {
     if (this.#done) return;
@@ -49,6 +54,12 @@ export class HandshakeReader {
       const length = (this.#bytes[at + 3] << 8) | this.#bytes[at + 4];
       if (this.#bytes.length - at - 5 < length) break;
       if (type !== HANDSHAKE) {
+        this.#done = true;
+        break;
+      }
+      // The messages waiting for their end are bounded too: a server may declare a message of
+      // 16 MiB, which would otherwise be gathered (and copied again) record by record.
+      if (this.#messages.length + length > LIMIT) {
         this.#done = true;
         break;
       }

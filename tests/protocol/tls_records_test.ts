@@ -47,6 +47,17 @@ Deno.test("HandshakeReader keeps at most 64 KiB", () => {
   assertEquals(reader.askedForCertificate, false);
 });
 
+Deno.test("HandshakeReader holds at most 64 KiB of a message a server declares 16 MiB long", () => {
+  const reader = new HandshakeReader();
+  reader.push(record(22, [11, 0xff, 0xff, 0xff]));
+  let most = 0;
+  for (let i = 0; i < 100; i++) {
+    reader.push(record(22, new Array(16_000).fill(7)));
+    most = Math.max(most, reader.held);
+  }
+  assertEquals(most <= 64 * 1024 + 16_005, true, `held ${most} bytes`);
+});
+
 Deno.test("plaintextAlert() is a fatal TLS 1.2 alert record", () => {
   assertEquals([...plaintextAlert("handshake_failure")], [21, 3, 3, 0, 2, 2, 40]);
   assertEquals([...plaintextAlert("bad_certificate")], [21, 3, 3, 0, 2, 2, 42]);
