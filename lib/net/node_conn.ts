@@ -222,6 +222,10 @@ export class SocketConn implements Deno.Conn {
   write(bytes: Uint8Array): Promise<number> {
     if (this.#closed) return Promise.reject(new Deno.errors.BadResource("connection closed"));
     if (this.#error !== undefined) return Promise.reject(this.#error);
+    // A socket already gone (its 'close' fired) would never say 'drain' again.
+    if (this.#socket.destroyed) {
+      return Promise.reject(new Deno.errors.BrokenPipe("connection closed"));
+    }
     return new Promise((resolve, reject) => {
       const copy = bytes.slice();
       if (this.#socket.write(copy)) return resolve(copy.length);

@@ -282,7 +282,7 @@ class Association {
       return;
     }
     this.#waiting++;
-    // node:dgram gives each datagram a 64 KiB buffer: a waiting one is copied out of it.
+    // Each datagram is received into a 64 KiB buffer: a waiting one is copied out of it.
     const copy = data.slice();
     known.route.then((route) => {
       this.#waiting--;
@@ -290,6 +290,10 @@ class Association {
       const target = formatAddress(name, port);
       if ("refused" in route) return this.#refused(target, route.refused, route.denied);
       this.#send(route.address, route.family, port, copy);
+    }, () => {
+      // #lookUp words its own failures: anything else drops the datagram, counted.
+      this.#waiting--;
+      this.dropped.unresolved++;
     });
   }
 
