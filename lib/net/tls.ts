@@ -419,7 +419,7 @@ class HandshakeTimeout extends Error {
   override name = "HandshakeTimeout";
 }
 
-/** The server closed the connection before the handshake was over. */
+/** The peer closed the connection before the handshake was over. */
 class HandshakeClosed extends Error {
   override name = "HandshakeClosed";
 }
@@ -593,6 +593,7 @@ function serverHandshake(
     const timer = setTimeout(() => fail(new HandshakeTimeout()), timeoutMs);
     const fail = (e: unknown) => {
       clearTimeout(timer);
+      clearTimeout(ended);
       settled = true;
       const alert = options.requestCert ? certificateAlert(e) : undefined;
       if (alert) bounded(conn.write(plaintextAlert(alert)), ALERT_WRITE_MS).finally(verdict);
@@ -602,11 +603,19 @@ function serverHandshake(
     };
     const server = tls.createServer(options, (socket) => {
       clearTimeout(timer);
+      clearTimeout(ended);
       settled = true;
       verdict!();
       resolve(new SocketConn(socket, conn, gate));
     });
     server.on("tlsClientError", fail);
+    // A client that hangs up (FIN) mid-handshake is not noticed by node:tls, which would hold the
+    // connection to the timeout: once the stream has ended, the handshake has a moment to finish
+    // (a client may half-close after its last flight), then it has failed.
+    let ended: ReturnType<typeof setTimeout> | undefined;
+    stream.once("end", () => {
+      ended = setTimeout(() => settled || fail(new HandshakeClosed()), ALERT_WRITE_MS);
+    });
     server.emit("connection", stream);
   });
 }
@@ -645,6 +654,9 @@ function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
 /** What a failed server handshake means, in the words of a TlsFailure. */
 function serverFailure(e: unknown, timeoutMs: number): TlsFailure {
   if (e instanceof HandshakeTimeout) return { kind: "timeout", ms: timeoutMs };
+  if (e instanceof HandshakeClosed) {
+    return { kind: "handshake", detail: "the client closed the connection during the handshake" };
+  }
   const code = (e as { code?: string })?.code;
   if (code === "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE") {
     return {
