@@ -563,6 +563,13 @@ class PlainHttp {
           if (!res.headersSent) refuse(502);
           else res.destroy();
         });
+        // The answer done, or the client gone mid-request: the request to the origin ends, and
+        // with it the connection dialled for it (an agent that took a pooled socket instead
+        // would otherwise leave this one open).
+        res.once("close", () => {
+          upstream.destroy();
+          closeQuietly(opened.dialed.conn);
+        });
         upstream.on("response", (answer) => {
           const back = { ...answer.headers };
           for (const hop of HOP_BY_HOP) delete back[hop];

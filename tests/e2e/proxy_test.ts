@@ -544,3 +544,32 @@ print(s.recv(100).split(b"\\r\\n")[0].decode())'`);
   const out = await proxy.result();
   assert(!out.stderr.includes("Uncaught"), out.stderr);
 });
+
+Deno.test("tcpkit proxy closes an origin's connection when the client leaves mid-request", async () => {
+  // The origin reads the request, never answers, and says when its connection closes.
+  await using origin = new Running([
+    "python3",
+    "-c",
+    `import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); data = b""
+while b"\\r\\n\\r\\n" not in data:
+    data += c.recv(4096)
+print("asked", flush=True)
+while c.recv(4096):
+    pass
+print("closed", flush=True)`,
+  ]);
+  const port = Number((await origin.stdout.waitFor(/^(\d+)\n/))[1]);
+  await using proxy = await proxyServer();
+  using client = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+  await client.write(
+    new TextEncoder().encode(
+      `GET http://127.0.0.1:${port}/slow HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`,
+    ),
+  );
+  await origin.stdout.waitFor(/asked\n/);
+  client.close();
+  await origin.stdout.waitFor(/closed\n/);
+});
