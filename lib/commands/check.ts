@@ -6,7 +6,7 @@
  */
 import denoJson from "../../deno.json" with { type: "json" };
 import type { CheckCommand } from "../cli/args.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode, UsageError } from "../errors.ts";
 import type { ChunkSink, ChunkSource } from "../io/chunks.ts";
 import { serialSink } from "../io/serial.ts";
 import { HostAddresses } from "../check/hosts.ts";
@@ -344,7 +344,12 @@ function httpProxies(
       why = direct ? `${host} is in --noproxy` : "--proxy";
     } else {
       const choice = proxyFor(http.url, env, command.noProxy);
-      proxy = choice.proxy === undefined ? undefined : parseProxyUrl(choice.proxy, choice.reason);
+      try {
+        proxy = choice.proxy === undefined ? undefined : parseProxyUrl(choice.proxy, choice.reason);
+      } catch (e) {
+        // A variable's value is the user's too: the usage hint points at check's help.
+        throw e instanceof UsageError ? new UsageError(e.message, "check") : e;
+      }
       why = choice.reason;
     }
     chosen.set(http.url, proxy);

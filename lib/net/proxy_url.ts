@@ -53,7 +53,9 @@ export function parseProxyUrl(raw: string, option = "--proxy"): ProxyUrl {
     throw invalid(
       protocol === "https"
         ? "TLS to the proxy itself is not supported; use http:// (CONNECT) or socks5://"
-        : "expected socks5://, socks5h:// or http:// (SOCKS4 is not supported)",
+        : protocol.startsWith("socks4")
+        ? "expected socks5://, socks5h:// or http:// (SOCKS4 is not supported)"
+        : "expected socks5://, socks5h:// or http://",
     );
   }
   let url: URL;

@@ -643,3 +643,9 @@ Deno.test("parseCommandLine() takes --source as an IP address, whose family pick
     'Conflicting options "--source 127.0.0.2" (IPv4) and "-6"',
   );
 });
+
+Deno.test("parseCommandLine() takes check --noproxy with http(s):// targets only", () => {
+  assertUsage(["check", "127.0.0.1:22", "--noproxy", "10.0.0.0/8"], "--noproxy");
+  const command = parseCommandLine(["check", "http://10.0.0.5/x", "--noproxy", "10.0.0.0/8"]);
+  assertEquals((command as CheckCommand).noProxy, "10.0.0.0/8");
+});

@@ -139,3 +139,21 @@ Deno.test({
       assertEquals(seen(), ["GET http://127.0.0.1:1/x HTTP/1.1"]);
     }),
 });
+
+Deno.test({
+  name: "check refuses a proxy variable that holds no proxy URL it takes, before any probe",
+  ignore: netnsMissing !== null,
+  fn: () =>
+    withProxy(async (check, _port, seen) => {
+      const out = await check([`https://${TARGET}:8443/`], { https_proxy: "ftp://127.0.0.1:21" });
+      assertEquals(out.code, 2, out.stderr);
+      assertEquals(out.results, []);
+      const error = JSON.parse(out.stderr.trim().split("\n")[0]);
+      assertEquals([error.event, error.exit_code], ["error", 2]);
+      assertEquals(
+        error.message,
+        'tcpkit: invalid https_proxy "ftp://127.0.0.1:21": expected socks5://, socks5h:// or http://',
+      );
+      assertEquals(seen(), []);
+    }),
+});
